@@ -1,0 +1,493 @@
+"""Load and validate the catalog: checklists/*.yaml, rules/*.yaml and rules/calendar.yaml.
+
+Every problem is collected (with its file and line) before anything is refused, so an
+administrator who edits a file sees all that is wrong in one run, not one error at a time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .checklists import ANSWER_TYPES, DUE_KINDS, Checklist, Choice, Due, Item, Section
+from .deadlines import CalendarError, DeadlinePolicy, WorkingCalendar
+from .rules import KINDS, SEVERITIES, LegalBasis, Rule, RuleSet
+
+CALENDAR_FILE = "calendar.yaml"
+CROSS_CUTTING_CODE = re.compile(r"^[A-Z]-\d{2}$")
+ITEM_CODE = re.compile(r"^[A-Z]{2}-\d{2}$")
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+COMPARISONS = ("$lt", "$lte", "$gt", "$gte", "$neq")
+CONNECTIVES = ("$and", "$or")
+EXISTENCE = ("$ex", "$nex")
+FACT_REFERENCES = ("$m", "$l", "$s")
+# The fields the evaluator puts on facts (see inspect_app.evaluation.build_facts).
+FACT_FIELDS = {
+    "item": str, "value": object, "photos": int, "evidence": bool, "shortfall": float,
+    "days_late": int, "undisclosed_past_due": bool, "t": str, "code": str, "status": str,
+    "days_overdue": int,
+}
+POSITIVE_ANSWER_HINT = 'viết "yes"/"no" trong dấu ngoặc kép (YAML hiểu yes/no không ngoặc là true/false)'
+
+
+class CatalogError(Exception):
+    """The catalog files are broken; `problems` lists every one as 'file:line: message'."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Node(dict):
+    """A YAML mapping that remembers the line it started on."""
+
+    line = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that keeps line numbers and reports duplicate keys instead of hiding them."""
+
+    duplicates: list[tuple[int, str]]
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in seen:
+            loader.duplicates.append((key_node.start_mark.line + 1, f"khóa {key!r} bị lặp"))
+        seen.add(key)
+    mapping = _Node(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class _Problems:
+    """Collects problems for one file."""
+
+    def __init__(self, path: Path, sink: list[str]):
+        self.path, self.sink = path, sink
+
+    def add(self, node: Any, message: str) -> None:
+        line = getattr(node, "line", 0) if not isinstance(node, int) else node
+        self.sink.append(f"{self.path}:{line}: {message}" if line else f"{self.path}: {message}")
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    loader = _LineLoader(path.read_text(encoding="utf-8"))
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as error:
+        problems.append(f"{path}: lỗi cú pháp YAML: {error}")
+        return None
+    finally:
+        loader.dispose()
+    for line, message in loader.duplicates:
+        problems.append(f"{path}:{line}: {message}")
+    return data
+
+
+def _vietnamese(value: Any) -> bool:
+    """Required user-facing text: non-empty and written in Vietnamese (at least one accented letter)."""
+    return isinstance(value, str) and any(ord(c) > 127 and c.isalpha() for c in value)
+
+
+def _text(node: dict, key: str, p: _Problems, what: str) -> str:
+    value = node.get(key)
+    if not _vietnamese(value):
+        p.add(node, f"{what}: thiếu nội dung tiếng Việt cho '{key}'")
+        return ""
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def _date(value: Any, node: dict, key: str, p: _Problems, what: str, required: bool) -> dt.date | None:
+    if value is None:
+        if required:
+            p.add(node, f"{what}: thiếu '{key}'")
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        p.add(node, f"{what}: '{key}' không phải ngày dạng YYYY-MM-DD ({value!r})")
+        return None
+
+
+def _period(node: dict, p: _Problems, what: str, required: bool) -> tuple[dt.date | None, dt.date | None]:
+    start = _date(node.get("effective_from"), node, "effective_from", p, what, required)
+    end = _date(node.get("effective_to"), node, "effective_to", p, what, False)
+    if start and end and end < start:
+        p.add(node, f"{what}: effective_to ({end}) trước effective_from ({start})")
+    return start, end
+
+
+def _unknown_keys(node: dict, allowed: set[str], p: _Problems, what: str) -> None:
+    for key in node:
+        if key not in allowed:
+            p.add(node, f"{what}: khóa không hợp lệ '{key}'")
+
+
+ITEM_KEYS = {"code", "question", "type", "na_allowed", "required", "evidence", "guidance", "input_only",
+             "min", "max", "unit", "choices", "part_of", "due"}
+
+
+def _item(node: Any, section: str, p: _Problems) -> Item | None:
+    if not isinstance(node, dict):
+        p.add(0, f"mục {section}: mỗi tiêu chí phải là một bảng khóa-giá trị")
+        return None
+    code = node.get("code")
+    what = f"tiêu chí {code}"
+    if not isinstance(code, str) or not ITEM_CODE.match(code) or not code.startswith(f"{section}-"):
+        p.add(node, f"mã tiêu chí {code!r} không hợp lệ: cần dạng {section}-NN trong mục {section}")
+        return None
+    _unknown_keys(node, ITEM_KEYS, p, what)
+    kind = node.get("type")
+    if kind not in ANSWER_TYPES:
+        p.add(node, f"{what}: kiểu '{kind}' không có; chọn một trong {', '.join(ANSWER_TYPES)}")
+    flags = {}
+    for flag, default in (("na_allowed", False), ("required", True), ("evidence", False), ("input_only", False)):
+        flags[flag] = node.get(flag, default)
+        if not isinstance(flags[flag], bool):
+            p.add(node, f"{what}: '{flag}' phải là true hoặc false")
+    choices = ()
+    if kind == "choice":
+        raw = node.get("choices") or []
+        choices = tuple(Choice(str(c.get("value")), _text(c, "label", p, what)) for c in raw if isinstance(c, dict))
+        values = [c.value for c in choices]
+        if len(choices) < 2 or len(set(values)) != len(values) or any(not IDENTIFIER.match(v) for v in values):
+            p.add(node, f"{what}: 'choices' cần ít nhất hai giá trị khác nhau, mỗi giá trị dạng chữ không dấu")
+    elif "choices" in node:
+        p.add(node, f"{what}: chỉ kiểu choice mới có 'choices'")
+    for bound in ("min", "max"):
+        if bound in node and (kind not in ("int", "pct") or not isinstance(node[bound], (int, float))):
+            p.add(node, f"{what}: '{bound}' chỉ dùng cho kiểu int/pct và phải là số")
+    due = None
+    if "due" in node:
+        raw = node["due"]
+        if kind != "date" or not isinstance(raw, dict) or raw.get("kind") not in DUE_KINDS \
+                or not isinstance(raw.get("days"), int) or raw["days"] < 0 \
+                or (raw.get("kind") == "after_item") != bool(raw.get("item")):
+            p.add(node, f"{what}: 'due' cần dạng {{kind: after_item, item: MÃ, days: N}} "
+                        f"hoặc {{kind: after_quarter_end, days: N}} trên tiêu chí kiểu date")
+        else:
+            due = Due(raw["kind"], raw["days"], raw.get("item"))
+    return Item(
+        code=code, dimension=section, question=_text(node, "question", p, what), type=str(kind),
+        guidance=_text(node, "guidance", p, what), choices=choices, due=due,
+        min=node.get("min"), max=node.get("max"), unit=node.get("unit"), part_of=node.get("part_of"),
+        **flags,
+    )
+
+
+def _checklist(data: Any, p: _Problems) -> Checklist | None:
+    if not isinstance(data, dict):
+        p.add(0, "tệp checklist phải là một bảng khóa-giá trị")
+        return None
+    _unknown_keys(data, {"id", "version", "title", "basis", "effective_from", "effective_to", "sections"}, p, "checklist")
+    if not isinstance(data.get("id"), str) or not IDENTIFIER.match(data["id"]):
+        p.add(data, "checklist: thiếu 'id' hợp lệ")
+    if not isinstance(data.get("version"), int) or isinstance(data.get("version"), bool) or data["version"] < 1:
+        p.add(data, "checklist: 'version' phải là số nguyên ≥ 1")
+    start, end = _period(data, p, "checklist", required=True)
+    title, basis = _text(data, "title", p, "checklist"), _text(data, "basis", p, "checklist")
+    sections, codes = [], set()
+    for node in data.get("sections") or []:
+        code = node.get("code") if isinstance(node, dict) else None
+        if not isinstance(code, str) or not re.match(r"^[A-Z]{2}$", code):
+            p.add(node if isinstance(node, dict) else 0, f"mục {code!r}: mã mục cần hai chữ in hoa")
+            continue
+        items = []
+        for raw in node.get("items") or []:
+            item = _item(raw, code, p)
+            if item is None:
+                continue
+            if item.code in codes:
+                p.add(raw, f"tiêu chí {item.code} bị trùng mã")
+                continue
+            codes.add(item.code)
+            items.append(item)
+        if not items:
+            p.add(node, f"mục {code}: không có tiêu chí nào")
+        papi = node.get("papi")
+        if not isinstance(papi, int):
+            p.add(node, f"mục {code}: 'papi' phải là số thứ tự chỉ số nội dung PAPI")
+        sections.append(Section(code, papi if isinstance(papi, int) else 0, _text(node, "title", p, f"mục {code}"), tuple(items)))
+    if not sections:
+        p.add(data, "checklist: không có mục nào")
+    checklist_items = {i.code: i for s in sections for i in s.items}
+    for item in checklist_items.values():
+        ref = item.part_of
+        if ref is not None and ref != "villages" and (ref not in checklist_items or checklist_items[ref].type != "int"):
+            p.add(0, f"tiêu chí {item.code}: 'part_of' phải là villages hoặc mã một tiêu chí kiểu int ({ref!r})")
+        if item.due and item.due.item and (item.due.item not in checklist_items or checklist_items[item.due.item].type != "date"):
+            p.add(0, f"tiêu chí {item.code}: 'due.item' phải là mã một tiêu chí kiểu date ({item.due.item!r})")
+    if p.sink:
+        return None
+    return Checklist(
+        id=data["id"], version=data["version"], title=title, basis=basis, effective_from=start, effective_to=end, sections=tuple(sections),
+    )
+
+
+def _scalar_ok(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) and not isinstance(value, dt.date)
+
+
+class _ConditionChecker:
+    """Checks a condition against the subset of durable_rules' JSON grammar the evaluator supports."""
+
+    def __init__(self, items: dict[str, Item], p: _Problems, node: dict, what: str):
+        self.items, self.p, self.node, self.what = items, p, node, what
+
+    def error(self, message: str) -> None:
+        self.p.add(self.node, f"{self.what}: {message}")
+
+    def check(self, condition: Any) -> None:
+        joins = [k for k in ("all", "any") if isinstance(condition, dict) and k in condition]
+        if len(joins) != 1 or len(condition) != 1 or not isinstance(condition[joins[0]], list) or not condition[joins[0]]:
+            self.error("điều kiện cần đúng một khóa 'all' hoặc 'any' với danh sách mẫu không rỗng")
+            return
+        names = set()
+        for pattern in condition[joins[0]]:
+            if not isinstance(pattern, dict) or len(pattern) != 1:
+                self.error("mỗi mẫu cần đúng một tên (ví dụ m, a, b) trỏ tới một biểu thức")
+                continue
+            name, expression = next(iter(pattern.items()))
+            if not isinstance(name, str) or not IDENTIFIER.match(name) or name.startswith("$") or name in names:
+                self.error(f"tên mẫu {name!r} không hợp lệ hoặc bị trùng")
+            names.add(name)
+            self.expression(expression)
+
+    def expression(self, expression: Any, item: str | None = None) -> None:
+        if not isinstance(expression, dict) or len(expression) != 1:
+            self.error(f"biểu thức cần đúng một khóa ({expression!r})")
+            return
+        key, operand = next(iter(expression.items()))
+        if key in CONNECTIVES:
+            if not isinstance(operand, list) or not operand:
+                self.error(f"'{key}' cần một danh sách biểu thức không rỗng")
+                return
+            codes = [e.get("item") for e in operand if isinstance(e, dict) and isinstance(e.get("item"), str)]
+            scope = codes[0] if key == "$and" and len(codes) == 1 else item
+            for sub in operand:
+                self.expression(sub, scope)
+        elif key in COMPARISONS or key in EXISTENCE:
+            if not isinstance(operand, dict) or len(operand) != 1:
+                self.error(f"'{key}' cần dạng {{trường: giá trị}}")
+                return
+            field, value = next(iter(operand.items()))
+            self.field(field, value, item, numeric=key in ("$lt", "$lte", "$gt", "$gte"))
+        elif key in FACT_REFERENCES or (isinstance(operand, dict) and any(k in FACT_REFERENCES for k in operand)):
+            self.error("so sánh giá trị của hai fact trong luật làm durable_rules sập tiến trình; "
+                       "hãy tính trường dẫn xuất trong Python")
+        elif isinstance(key, str) and key.startswith("$"):
+            self.error(f"toán tử '{key}' không được hỗ trợ")
+        else:
+            self.field(key, operand, item, numeric=False)
+
+    def field(self, field: Any, value: Any, item: str | None, numeric: bool) -> None:
+        if field not in FACT_FIELDS:
+            self.error(f"trường '{field}' không có trên fact; các trường có: {', '.join(FACT_FIELDS)}")
+            return
+        if isinstance(value, dict) and any(k in FACT_REFERENCES for k in value):
+            self.error("so sánh giá trị của hai fact trong luật làm durable_rules sập tiến trình; "
+                       "hãy tính trường dẫn xuất trong Python")
+            return
+        if not _scalar_ok(value):
+            self.error(f"giá trị của '{field}' phải là chuỗi, số hoặc true/false ({value!r})")
+            return
+        if numeric and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            self.error(f"so sánh lớn/nhỏ trên '{field}' cần một số ({value!r})")
+        if field == "item" and value not in self.items:
+            self.error(f"mã tiêu chí không có trong checklist: {value!r}")
+        if field == "value" and item in self.items and not numeric:
+            self.answer_value(self.items[item], value)
+        if FACT_FIELDS[field] is bool and not isinstance(value, bool):
+            self.error(f"'{field}' là true/false ({value!r})")
+        if FACT_FIELDS[field] is str and field != "item" and not isinstance(value, str):
+            self.error(f"'{field}' là chuỗi ({value!r}); {POSITIVE_ANSWER_HINT}")
+
+    def answer_value(self, item: Item, value: Any) -> None:
+        allowed = {"yesno": ["yes", "no", "na"], "choice": [c.value for c in item.choices]}.get(item.type)
+        if allowed is not None and value not in allowed:
+            hint = f"; {POSITIVE_ANSWER_HINT}" if isinstance(value, bool) else ""
+            self.error(f"{item.code} không có giá trị {value!r}; giá trị hợp lệ: {', '.join(allowed)}{hint}")
+        if item.type in ("int", "pct") and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            self.error(f"{item.code} là số; so sánh với {value!r} không bao giờ đúng")
+
+
+RULE_KEYS = {"id", "code", "items", "kind", "severity", "title", "remediation", "responsible", "legal_basis",
+             "deadline", "effective_from", "effective_to", "all", "any", "repeatable"}
+
+
+def _legal_basis(node: dict, p: _Problems, what: str) -> tuple[LegalBasis, ...]:
+    raw = node.get("legal_basis")
+    if isinstance(raw, str) and raw.strip():
+        return (LegalBasis(unicodedata.normalize("NFC", raw.strip())),)
+    entries = []
+    if isinstance(raw, list) and raw:
+        for entry in raw:
+            if isinstance(entry, dict) and isinstance(entry.get("text"), str) and entry["text"].strip():
+                start, end = _period(entry, p, what, required=False)
+                entries.append(LegalBasis(unicodedata.normalize("NFC", entry["text"].strip()), start, end))
+            else:
+                p.add(node, f"{what}: mỗi căn cứ pháp lý cần 'text'")
+    if not entries:
+        p.add(node, f"{what}: thiếu căn cứ pháp lý ('legal_basis')")
+    return tuple(entries)
+
+
+def _rule(node: Any, items: dict[str, Item], p: _Problems) -> Rule | None:
+    if not isinstance(node, dict):
+        p.add(0, "mỗi luật phải là một bảng khóa-giá trị")
+        return None
+    rule_id = node.get("id")
+    what = f"luật {rule_id}"
+    if not isinstance(rule_id, str) or not IDENTIFIER.match(rule_id):
+        p.add(node, f"luật có 'id' không hợp lệ: {rule_id!r}")
+        return None
+    _unknown_keys(node, RULE_KEYS, p, what)
+    code = node.get("code", rule_id)
+    if not isinstance(code, str) or (code not in items and not CROSS_CUTTING_CODE.match(code)):
+        p.add(node, f"{what}: mã phát hiện {code!r} không phải mã tiêu chí trong checklist "
+                    "cũng không phải mã liên mục dạng X-01")
+    rule_items = node.get("items", [])
+    if not isinstance(rule_items, list) or any(not isinstance(c, str) for c in rule_items):
+        p.add(node, f"{what}: 'items' phải là danh sách mã tiêu chí")
+        rule_items = []
+    for item_code in rule_items:
+        if item_code not in items:
+            p.add(node, f"{what}: mã tiêu chí không có trong checklist: {item_code!r}")
+    if code in items and code not in rule_items:
+        p.add(node, f"{what}: 'items' phải có chính mã {code}")
+    kind, severity = node.get("kind"), node.get("severity", "normal")
+    if kind not in KINDS:
+        p.add(node, f"{what}: 'kind' phải là một trong {', '.join(KINDS)}")
+    if severity not in SEVERITIES:
+        p.add(node, f"{what}: 'severity' phải là một trong {', '.join(SEVERITIES)}")
+    raw_deadline = node.get("deadline")
+    deadline = None
+    if isinstance(raw_deadline, dt.date):
+        raw_deadline = raw_deadline.isoformat()
+    try:
+        deadline = DeadlinePolicy.parse(str(raw_deadline)) if raw_deadline is not None else None
+    except ValueError as error:
+        p.add(node, f"{what}: {error}")
+    if raw_deadline is None:
+        p.add(node, f"{what}: thiếu 'deadline' (ví dụ 10wd, 30d, 31/12, 2020-05-30, none)")
+    start, end = _period(node, p, what, required=True)
+    repeatable = node.get("repeatable", True)
+    if not isinstance(repeatable, bool):
+        p.add(node, f"{what}: 'repeatable' phải là true hoặc false")
+    condition = {k: node[k] for k in ("all", "any") if k in node}
+    _ConditionChecker(items, p, node, what).check(condition)
+    return Rule(
+        id=rule_id, code=str(code), items=tuple(rule_items), kind=str(kind), severity=str(severity),
+        title=_text(node, "title", p, what), remediation=_text(node, "remediation", p, what),
+        responsible=_text(node, "responsible", p, what) if "responsible" in node else "Chủ tịch UBND xã",
+        legal_basis=_legal_basis(node, p, what), deadline=deadline, effective_from=start, effective_to=end,
+        condition=_plain(condition), repeatable=bool(repeatable),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Drop the line-number dict subclass so conditions serialise as plain JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _ruleset(data: Any, checklists: dict[str, list[Checklist]], p: _Problems) -> RuleSet | None:
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        p.add(0, "tệp luật cần khóa 'checklist' và danh sách 'rules'")
+        return None
+    _unknown_keys(data, {"checklist", "rules"}, p, "tệp luật")
+    checklist_id = data.get("checklist")
+    if checklist_id not in checklists:
+        p.add(data, f"tệp luật: checklist {checklist_id!r} không tồn tại trong checklists/")
+        return None
+    items = {code: item for version in checklists[checklist_id] for code, item in version.items.items()}
+    rules, ids = [], set()
+    for node in data["rules"]:
+        rule = _rule(node, items, p)
+        if rule is None:
+            continue
+        if rule.id in ids:
+            p.add(node, f"luật {rule.id} bị trùng id")
+        ids.add(rule.id)
+        rules.append(rule)
+    return RuleSet(checklist_id, tuple(rules), str(p.path))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every checklist version, the rules of each checklist, and the working-day calendar."""
+
+    checklists: dict[str, tuple[Checklist, ...]]
+    rulesets: dict[str, RuleSet]
+    calendar: WorkingCalendar
+
+    def checklist_for(self, checklist_id: str, day: dt.date) -> Checklist | None:
+        """The newest version of the checklist in force on `day`."""
+        versions = [c for c in self.checklists.get(checklist_id, ()) if c.in_force(day)]
+        return max(versions, key=lambda c: c.version) if versions else None
+
+    def checklist(self, checklist_id: str, version: int) -> Checklist | None:
+        return next((c for c in self.checklists.get(checklist_id, ()) if c.version == version), None)
+
+    def latest(self, checklist_id: str) -> Checklist | None:
+        versions = self.checklists.get(checklist_id, ())
+        return versions[-1] if versions else None
+
+
+def load_catalog(root: Path | str) -> Catalog:
+    """Load and validate `root`/checklists and `root`/rules; raise CatalogError listing every problem."""
+    root = Path(root)
+    problems: list[str] = []
+    checklists: dict[str, list[Checklist]] = {}
+    files = sorted((root / "checklists").glob("*.yaml"))
+    if not files:
+        problems.append(f"{root / 'checklists'}: không có tệp checklist nào (*.yaml)")
+    for path in files:
+        p = _Problems(path, [])
+        checklist = _checklist(_read_yaml(path, p.sink), p)
+        problems.extend(p.sink)
+        if checklist is None:
+            continue
+        if any(c.version == checklist.version for c in checklists.get(checklist.id, [])):
+            problems.append(f"{path}: checklist {checklist.key} bị trùng id và phiên bản")
+            continue
+        checklists.setdefault(checklist.id, []).append(checklist)
+    rulesets: dict[str, RuleSet] = {}
+    for path in sorted((root / "rules").glob("*.yaml")):
+        if path.name == CALENDAR_FILE:
+            continue
+        p = _Problems(path, problems)
+        ruleset = _ruleset(_read_yaml(path, problems), checklists, p)
+        if ruleset is None:
+            continue
+        if ruleset.checklist in rulesets:
+            problems.append(f"{path}: checklist {ruleset.checklist} đã có tệp luật {rulesets[ruleset.checklist].source}")
+        rulesets[ruleset.checklist] = ruleset
+    calendar = None
+    try:
+        calendar = WorkingCalendar.from_file(root / "rules" / CALENDAR_FILE)
+    except CalendarError as error:
+        problems.extend(error.problems if hasattr(error, "problems") else [str(error)])
+    for checklist_id in checklists:
+        if checklist_id not in rulesets:
+            problems.append(f"{root / 'rules'}: checklist {checklist_id} chưa có tệp luật")
+    if problems:
+        raise CatalogError(problems)
+    return Catalog({k: tuple(sorted(v, key=lambda c: c.version)) for k, v in checklists.items()}, rulesets, calendar)

@@ -1,0 +1,271 @@
+"""Checklists as plain data: items, their answer types and how an answer is validated.
+
+Answer types are a registry (name -> class) so that a new kind of question is one class here
+and one word in a checklist file, and the validator, the API and the UI all agree on it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+YES, NO, NOT_APPLICABLE = "yes", "no", "na"
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit its item; the message is Vietnamese and shown to users."""
+
+
+def shown(value: Any) -> str:
+    """A received value as the JSON the user sent, for error messages."""
+    try:
+        return json.dumps(value, ensure_ascii=False)[:80]
+    except (TypeError, ValueError):
+        return repr(value)[:80]
+
+
+def nfc(text: str) -> str:
+    """Normalise Vietnamese text so that composed and decomposed input compare equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+def parse_iso_date(value: Any) -> dt.date:
+    """Parse a strict YYYY-MM-DD string (what the JSON contract allows) or raise AnswerError."""
+    if isinstance(value, str) and ISO_DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise AnswerError(f"ngày không hợp lệ, cần dạng YYYY-MM-DD (nhận được: {shown(value)})")
+
+
+def format_vn_date(day: dt.date | None) -> str:
+    """dd/mm/yyyy, the only date format Vietnamese officials read."""
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Due:
+    """When a dated act (a disclosure) was due: a number of days after another item or a quarter."""
+
+    kind: str  # after_item | after_quarter_end
+    days: int
+    item: str | None = None
+
+    def due_date(self, inspection_date: dt.date, answers: dict[str, Any]) -> dt.date | None:
+        if self.kind == "after_item":
+            base = answers.get(self.item)
+            return base + dt.timedelta(days=self.days) if isinstance(base, dt.date) else None
+        return last_quarter_end_before(inspection_date) + dt.timedelta(days=self.days)
+
+
+DUE_KINDS = ("after_item", "after_quarter_end")
+
+
+def last_quarter_end_before(day: dt.date) -> dt.date:
+    """The end of the last calendar quarter that ended strictly before `day`."""
+    quarter_ends = [dt.date(day.year, m, d) for m, d in ((12, 31), (9, 30), (6, 30), (3, 31))]
+    for end in quarter_ends:
+        if end < day:
+            return end
+    return dt.date(day.year - 1, 12, 31)
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    dimension: str
+    question: str
+    type: str
+    guidance: str
+    na_allowed: bool = False
+    required: bool = True
+    evidence: bool = False
+    input_only: bool = False
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    choices: tuple[Choice, ...] = ()
+    part_of: str | None = None
+    due: Due | None = None
+
+    @property
+    def answer_type(self) -> "AnswerType":
+        return ANSWER_TYPES[self.type]
+
+    def validate(self, value: Any) -> Any:
+        """Return the answer as a domain value (date, number, str) or raise AnswerError."""
+        if value is None:
+            return None
+        if value == NOT_APPLICABLE and self.type != "text":
+            if not self.na_allowed:
+                raise AnswerError('không được chọn "Không áp dụng" cho tiêu chí này')
+            return NOT_APPLICABLE
+        return self.answer_type.parse(self, value)
+
+    def display(self, value: Any) -> str:
+        """The answer in words, as the minutes and the UI print it."""
+        if value is None:
+            return "Chưa có thông tin" if self.required else "Chưa thực hiện"
+        if value == NOT_APPLICABLE:
+            return "Không áp dụng"
+        return self.answer_type.display(self, value)
+
+
+class AnswerType:
+    """How one kind of answer is parsed from JSON, shown in words and turned into a rule fact."""
+
+    name: ClassVar[str]
+
+    def parse(self, item: Item, value: Any) -> Any:
+        raise NotImplementedError
+
+    def display(self, item: Item, value: Any) -> str:
+        return str(value)
+
+    def to_fact(self, value: Any) -> Any:
+        return value
+
+    def to_json(self, value: Any) -> Any:
+        return value
+
+
+class YesNo(AnswerType):
+    name = "yesno"
+    labels = {YES: "Có", NO: "Không"}
+
+    def parse(self, item, value):
+        if value in (YES, NO):
+            return value
+        allowed = '"yes", "no"' + (', "na"' if item.na_allowed else "")
+        raise AnswerError(f"cần một trong các giá trị {allowed} (nhận được: {shown(value)})")
+
+    def display(self, item, value):
+        return self.labels[value]
+
+
+class Integer(AnswerType):
+    name = "int"
+
+    def parse(self, item, value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AnswerError(f"cần một số nguyên (nhận được: {shown(value)})")
+        low = 0 if item.min is None else int(item.min)
+        if value < low or (item.max is not None and value > item.max):
+            expected = f"từ {low} đến {int(item.max)}" if item.max is not None else f"≥ {low}"
+            raise AnswerError(f"cần số nguyên {expected} (nhận được: {value})")
+        return value
+
+    def display(self, item, value):
+        return f"{value:,}".replace(",", ".") + (f" {item.unit}" if item.unit and item.unit != "%" else "")
+
+
+class Percent(AnswerType):
+    name = "pct"
+
+    def parse(self, item, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise AnswerError(f"cần một tỷ lệ phần trăm dạng số (nhận được: {shown(value)})")
+        try:
+            exact = Decimal(str(value))
+        except InvalidOperation:
+            raise AnswerError(f"tỷ lệ không hợp lệ (nhận được: {shown(value)})") from None
+        if not exact.is_finite() or exact < 0 or exact > 100:
+            raise AnswerError(f"tỷ lệ phải từ 0 đến 100 (nhận được: {value})")
+        if exact != exact.quantize(Decimal("0.1")):
+            raise AnswerError(f"tỷ lệ chỉ được có một chữ số thập phân (nhận được: {value})")
+        return float(value)
+
+    def display(self, item, value):
+        text = f"{value:.1f}".rstrip("0").rstrip(".")
+        return text.replace(".", ",") + "%"
+
+
+class Date(AnswerType):
+    name = "date"
+
+    def parse(self, item, value):
+        return parse_iso_date(value)
+
+    def display(self, item, value):
+        return format_vn_date(value)
+
+    def to_fact(self, value):
+        return value.toordinal()
+
+    def to_json(self, value):
+        return value.isoformat()
+
+
+class Choices(AnswerType):
+    name = "choice"
+
+    def parse(self, item, value):
+        values = [c.value for c in item.choices]
+        if value not in values:
+            listed = ", ".join(f'"{v}"' for v in values)
+            raise AnswerError(f"cần một trong các giá trị {listed} (nhận được: {shown(value)})")
+        return value
+
+    def display(self, item, value):
+        return next(c.label for c in item.choices if c.value == value)
+
+
+class Text(AnswerType):
+    name = "text"
+    max_length = 4000
+
+    def parse(self, item, value):
+        if not isinstance(value, str):
+            raise AnswerError(f"cần một đoạn văn bản (nhận được: {shown(value)})")
+        if len(value) > self.max_length:
+            raise AnswerError(f"văn bản dài quá {self.max_length} ký tự")
+        return nfc(value)
+
+
+ANSWER_TYPES: dict[str, AnswerType] = {t.name: t() for t in (YesNo, Integer, Percent, Date, Choices, Text)}
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    papi: int
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    version: int
+    title: str
+    basis: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    sections: tuple[Section, ...]
+    items: dict[str, Item] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "items", {i.code: i for s in self.sections for i in s.items})
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def position(self, code: str) -> int:
+        """The item's place in the checklist, for ordering findings as the inspector met them."""
+        return list(self.items).index(code)

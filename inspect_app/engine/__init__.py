@@ -1,0 +1,152 @@
+"""The durable_rules adapter: the only module that imports durable.
+
+durable-rules 2.0.28 is unmaintained and its C core crashes the process in several ways, so
+this adapter confines it:
+
+- one engine per process (`get_engine()`), never one per Flask app: ruleset names are global to
+  the process, registering a name twice raises, and hosts are never freed;
+- a host without the background timer threads, which touch session state outside any lock and
+  segfault when states are deleted;
+- facts, not events; a fresh session id per evaluation; `delete_state` in `finally`; one lock
+  around each evaluation, since the C core is not thread-safe;
+- a sentinel fact asserted first, matched by a sentinel rule, because deleting a state in which
+  no action ever ran can crash the C engine;
+- facts asserted one at a time: a batch holding one fact that matches no rule raises
+  MessageNotHandledException before any action runs and leaves the actions to a timer thread;
+  one at a time, every action runs synchronously in the calling thread;
+- exceptions raised inside actions are swallowed by durable: they are captured and re-raised.
+
+Rules never compare two facts' values (an upstream crash); the evaluator derives such values in
+Python before asserting. Everything returned is plain data (`Firing`).
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from durable import engine as durable
+
+from ..domain.rules import Rule, RuleSet
+
+SENTINEL_RULE = "__sentinel__"
+SENTINEL_FACT = {"t": "__sentinel__"}
+DAY_FIELD = "day"
+
+
+class EngineError(RuntimeError):
+    """The rule engine failed; the evaluation produced no result."""
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One rule that fired, with the facts it matched in pattern order."""
+
+    rule_id: str
+    facts: tuple[dict[str, Any], ...]
+
+
+class _TimerlessHost(durable.Host):
+    """A durable host whose background dispatch timers never start (they segfault, see above)."""
+
+    def _run(self):
+        """Deliberately empty: every action is run synchronously by `RuleEngine.fire`."""
+
+
+def compile_rule(rule: Rule) -> dict[str, Any]:
+    """The rule's durable definition, with its dates in force added to its first pattern.
+
+    Every fact carries the inspection day as an ordinal, so the engine itself ignores rules
+    that were not in force on the inspection date.
+    """
+    condition = copy.deepcopy(rule.condition)
+    join = condition.get("all") or condition.get("any")
+    name, expression = next(iter(join[0].items()))
+    bounds = [{"$gte": {DAY_FIELD: rule.effective_from.toordinal()}}]
+    if rule.effective_to:
+        bounds.append({"$lte": {DAY_FIELD: rule.effective_to.toordinal()}})
+    join[0] = {name: {"$and": [expression, *bounds]}}
+    return condition
+
+
+class RuleEngine:
+    """The process-wide durable host with every ruleset registered once, by content."""
+
+    def __init__(self) -> None:
+        self._host = _TimerlessHost()
+        self._lock = threading.Lock()
+        self._names: dict[str, dict[str, Any]] = {}
+        self._firings: list[Firing] = []
+        self._errors: list[BaseException] = []
+        self._session: str | None = None
+        self._thread: int | None = None
+
+    def _register(self, ruleset: RuleSet) -> str:
+        """Register a ruleset under a name derived from its content; reuse it when seen before."""
+        compiled = {rule.id: compile_rule(rule) for rule in ruleset.rules}
+        digest = hashlib.sha256(json.dumps(compiled, sort_keys=True).encode()).hexdigest()[:16]
+        name = f"{ruleset.checklist}-{digest}"
+        if name not in self._names:
+            definition = {rule_id: dict(body, run=self._action(rule_id)) for rule_id, body in compiled.items()}
+            definition[SENTINEL_RULE] = {"all": [{"m": {"t": SENTINEL_FACT["t"]}}], "run": self._action(SENTINEL_RULE)}
+            self._host.register_rulesets({name: definition})
+            self._names[name] = compiled
+        return name
+
+    def _action(self, rule_id: str):
+        def record(closure) -> None:
+            try:
+                if threading.get_ident() != self._thread or closure.s.sid != self._session:
+                    raise EngineError(f"action {rule_id} ran outside its evaluation")
+                matched = closure._m
+                facts = tuple({k: v for k, v in matched[n].items() if k != "sid"} for n in matched)
+                self._firings.append(Firing(rule_id, facts))
+            except BaseException as error:  # durable would swallow it: keep it for fire() to raise
+                self._errors.append(error)
+
+        return record
+
+    def fire(self, ruleset: RuleSet, facts: list[dict[str, Any]], day: dt.date) -> list[Firing]:
+        """Assert the facts in a fresh session and return every rule that fired, sentinel excluded."""
+        with self._lock:
+            name = self._register(ruleset)
+            sid = uuid.uuid4().hex
+            self._session, self._thread = sid, threading.get_ident()
+            self._firings, self._errors = [], []
+            try:
+                for fact in [SENTINEL_FACT, *facts]:
+                    try:
+                        self._host.assert_fact(name, {**fact, DAY_FIELD: day.toordinal(), "sid": sid})
+                    except durable.MessageNotHandledException:
+                        pass  # this fact matches no rule; nothing is pending for it
+                if self._errors:
+                    raise EngineError(f"rule action failed: {self._errors[0]!r}") from self._errors[0]
+                if not any(f.rule_id == SENTINEL_RULE for f in self._firings):
+                    raise EngineError("the sentinel rule did not fire; the engine is unreliable")
+                return [f for f in self._firings if f.rule_id != SENTINEL_RULE]
+            finally:
+                self._host.delete_state(name, sid)
+                self._session = self._thread = None
+
+    @property
+    def registered(self) -> int:
+        """How many distinct rulesets this process has registered (they are never freed)."""
+        return len(self._names)
+
+
+_engine: RuleEngine | None = None
+_engine_lock = threading.Lock()
+
+
+def get_engine() -> RuleEngine:
+    """The one engine of this process, created on first use."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            _engine = RuleEngine()
+        return _engine
