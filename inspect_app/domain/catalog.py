@@ -484,7 +484,7 @@ def load_catalog(root: Path | str) -> Catalog:
     try:
         calendar = WorkingCalendar.from_file(root / "rules" / CALENDAR_FILE)
     except CalendarError as error:
-        problems.extend(error.problems if hasattr(error, "problems") else [str(error)])
+        problems.extend(f"{error.path}: {problem}" for problem in error.problems)
     for checklist_id in checklists:
         if checklist_id not in rulesets:
             problems.append(f"{root / 'rules'}: checklist {checklist_id} chưa có tệp luật")
