@@ -1,4 +1,4 @@
-"""The Flask application factory: config, then the catalog, then blueprints, then CLI commands."""
+"""The Flask application factory: config, extensions, catalog, blueprints, CLI commands."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,19 +6,31 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from . import cli
+from . import cli, models
 from .config import Config
 from .evaluation import PROJECT_ROOT, cached_catalog
-from .web import catalog_views
+from .extensions import csrf, db, login_manager, migrate
+from .web import register_blueprints
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build an app; a broken catalog stops it here, with every problem listed."""
-    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"), instance_relative_config=True)
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"),
+                instance_path=str(PROJECT_ROOT / "instance"))
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
     app.extensions["catalog"] = cached_catalog(Path(app.config["CATALOG_DIR"]))
-    app.register_blueprint(catalog_views.blueprint)
+    register_blueprints(app)
     cli.register(app)
     return app
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> models.User | None:
+    return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None

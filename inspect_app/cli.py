@@ -1,15 +1,41 @@
-"""Flask commands: `flask --app inspect_app catalog check`."""
+"""Flask commands: init-db, units import, catalog check."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import func, select
 
 from .domain.catalog import CatalogError, load_catalog
+from .extensions import db
+from .models import AdminUnit, Team, User
+from .services import ServiceError
+from .services.accounts import create_user
+from .services.units import import_merges, import_units
 
 catalog_group = AppGroup("catalog", help="Kiểm tra danh mục tiêu chí và luật.")
+units_group = AppGroup("units", help="Nhập danh mục đơn vị hành chính.")
+UNITS_2020 = ("hanoi_units_2020.csv", dt.date(2020, 1, 1))
+MERGES_2025 = ("hanoi_units_2025_merges.csv", dt.date(2025, 7, 1))
+DEMO_TEAM = "Đoàn kiểm tra số 1 - Sở Nội vụ"
+DEMO_ACCOUNTS = [
+    ("admin", "Nguyễn Văn An", "Chuyên viên Sở Nội vụ", "admin", {}),
+    ("inspector", "Trần Thị Bình", "Chuyên viên Phòng Xây dựng chính quyền", "inspector", {"team": True}),
+    ("district-badinh", "Lê Minh Châu", "Chuyên viên Phòng Nội vụ quận Ba Đình", "district", {"district_code": "001"}),
+    ("district-hoankiem", "Phạm Thu Dung", "Chuyên viên Phòng Nội vụ quận Hoàn Kiếm", "district",
+     {"district_code": "002"}),
+    ("commune-phucxa", "Hoàng Văn Em", "Công chức Văn phòng - Thống kê phường Phúc Xá", "commune",
+     {"commune_code": "00001"}),
+]
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    raise click.exceptions.Exit(1)
 
 
 @catalog_group.command("check")
@@ -17,20 +43,81 @@ catalog_group = AppGroup("catalog", help="Kiểm tra danh mục tiêu chí và l
               help="Thư mục chứa checklists/ và rules/ (mặc định: thư mục của ứng dụng).")
 def check_catalog(directory: str | None) -> None:
     """Validate checklists/ and rules/ and list every problem with its file and line."""
-    from flask import current_app
-
     root = Path(directory or current_app.config["CATALOG_DIR"])
     try:
         catalog = load_catalog(root)
     except CatalogError as error:
-        for problem in error.problems:
-            click.echo(problem, err=True)
-        raise click.exceptions.Exit(1)
+        _fail("\n".join(error.problems))
     for versions in catalog.checklists.values():
         for checklist in versions:
             rules = catalog.rulesets[checklist.id].rules
             click.echo(f"{checklist.key}: {len(checklist.items)} tiêu chí, {len(rules)} luật — hợp lệ")
 
 
+@units_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--valid-from", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Ngày bắt đầu hiệu lực.")
+def units_import(path: Path, valid_from: dt.datetime) -> None:
+    """Import districts and communes (columns of hanoi_units_2020.csv)."""
+    try:
+        result = import_units(db.session, path, valid_from.date())
+    except ServiceError as error:
+        _fail(error.message)
+    db.session.commit()
+    click.echo(f"Đã thêm {result.created} đơn vị, bỏ qua {result.skipped} đơn vị đã có.")
+
+
+@units_group.command("import-merges")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--effective", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Ngày sáp nhập có hiệu lực.")
+def units_import_merges(path: Path, effective: dt.datetime) -> None:
+    """Import a reform (columns of hanoi_units_2025_merges.csv): new communes, old ones ended."""
+    try:
+        result = import_merges(db.session, path, effective.date())
+    except ServiceError as error:
+        _fail(error.message)
+    db.session.commit()
+    click.echo(f"Đã thêm {result.created} xã mới, kết thúc hiệu lực {result.ended} đơn vị cũ.")
+
+
+def load_reference_units() -> None:
+    """Load the bundled 2020 units and the 2025 merges unless units are already there."""
+    if db.session.scalar(select(func.count(AdminUnit.id))):
+        return
+    units_dir = Path(current_app.config["UNITS_DIR"])
+    import_units(db.session, units_dir / UNITS_2020[0], UNITS_2020[1])
+    import_merges(db.session, units_dir / MERGES_2025[0], MERGES_2025[1])
+    db.session.commit()
+
+
+def create_demo_accounts(password: str) -> int:
+    team = db.session.scalar(select(Team).where(Team.name == DEMO_TEAM)) or Team(name=DEMO_TEAM)
+    db.session.add(team)
+    created = 0
+    for username, name, position, role, scope in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User).where(User.username == username)):
+            continue
+        create_user(db.session, username, password, name, role, position=position,
+                    district_code=scope.get("district_code"), commune_code=scope.get("commune_code"),
+                    team=team if scope.get("team") else None)
+        created += 1
+    db.session.commit()
+    return created
+
+
+@click.command("init-db")
+@click.option("--demo", is_flag=True, help="Tạo thêm các tài khoản mẫu (mật khẩu: INSPECT_DEMO_PASSWORD).")
+def init_db(demo: bool) -> None:
+    """Create or upgrade the schema, load the administrative units, optionally demo accounts."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    load_reference_units()
+    click.echo("Đã khởi tạo cơ sở dữ liệu.")
+    if demo:
+        created = create_demo_accounts(current_app.config["DEMO_PASSWORD"])
+        click.echo(f"Đã tạo {created} tài khoản mẫu: {', '.join(a[0] for a in DEMO_ACCOUNTS)}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(catalog_group)
+    app.cli.add_command(units_group)
+    app.cli.add_command(init_db)

@@ -4,12 +4,32 @@ from __future__ import annotations
 import os
 import secrets
 
-from .evaluation import catalog_root
+from .evaluation import PROJECT_ROOT, catalog_root
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'instance' / 'inspect.db'}"
+    if url.startswith("postgres://"):  # the scheme Heroku-style URLs use; SQLAlchemy wants postgresql
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
 
 
 class Config:
     """Every setting the app reads, each documented in the README."""
 
     SECRET_KEY = os.environ.get("INSPECT_SECRET_KEY") or secrets.token_hex(32)
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     CATALOG_DIR = str(catalog_root())
+    PHOTO_DIR = os.environ.get("INSPECT_PHOTO_DIR") or str(PROJECT_ROOT / "instance" / "photos")
+    UNITS_DIR = os.environ.get("INSPECT_UNITS_DIR") or str(PROJECT_ROOT / "data")
+    DEMO_PASSWORD = os.environ.get("INSPECT_DEMO_PASSWORD") or "KiemTra@2020"
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("INSPECT_SECURE_COOKIES", "0") == "1"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    WTF_CSRF_TIME_LIMIT = None  # a tablet page stays open all day on site
     JSON_AS_ASCII = False

@@ -1,16 +1,34 @@
-"""Shared fixtures: the real catalog, a compliant inspection to vary, and the Flask app."""
+"""Shared fixtures: the real catalog, a compliant inspection to vary, and apps on real databases.
+
+Database tests run on SQLite and on PostgreSQL; scripts/test.sh starts a local PostgreSQL
+server and exports TEST_POSTGRES_URL. Without it the PostgreSQL cases fail loudly rather than
+being skipped.
+"""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from inspect_app import create_app
 from inspect_app.evaluation import PROJECT_ROOT, cached_catalog
 
 DATA = Path(__file__).parent / "data"
+PASSWORD = "MatKhau@2020"
+ACCOUNTS = {  # username: (role, scope)
+    "admin": ("admin", {}),
+    "inspector": ("inspector", {"team": True}),
+    "inspector2": ("inspector", {}),
+    "district-badinh": ("district", {"district_code": "001"}),
+    "district-hoankiem": ("district", {"district_code": "002"}),
+    "commune-phucxa": ("commune", {"commune_code": "00001"}),
+}
+BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +42,67 @@ def compliant():
     return copy.deepcopy(json.loads((DATA / "compliant.json").read_text(encoding="utf-8")))
 
 
+@pytest.fixture(scope="session")
+def password_hash():
+    """One scrypt hash for every test account: hashing is deliberately slow."""
+    return generate_password_hash(PASSWORD, method="scrypt")
+
+
+def _database_url(backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if not url:
+        pytest.fail("TEST_POSTGRES_URL is not set: run the tests through ./scripts/test.sh, which starts PostgreSQL")
+    return url
+
+
+def make_app(database_url: str, tmp_path: Path, **extra):
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+              "PHOTO_DIR": str(tmp_path / "photos"), "UNITS_DIR": str(DATA)} | extra
+    return create_app(config)
+
+
+def seed(app, password_hash: str) -> None:
+    """A fresh schema with the small unit files and one account of each role."""
+    from inspect_app.extensions import db
+    from inspect_app.models import Team, User
+    from inspect_app.services.units import import_merges, import_units
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        import_units(db.session, DATA / "units_small.csv", dt.date(2020, 1, 1))
+        import_merges(db.session, DATA / "merges_small.csv", dt.date(2025, 7, 1))
+        team = Team(name="Đoàn kiểm tra số 1 - Sở Nội vụ")
+        db.session.add(team)
+        for username, (role, scope) in ACCOUNTS.items():
+            db.session.add(User(username=username, password_hash=password_hash, full_name=f"Cán bộ {username}",
+                                role=role, district_code=scope.get("district_code"),
+                                commune_code=scope.get("commune_code"), team=team if scope.get("team") else None))
+        db.session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_app(request, tmp_path, password_hash):
+    """An app on a freshly seeded database, once on SQLite and once on PostgreSQL."""
+    app = make_app(_database_url(request.param, tmp_path), tmp_path, WTF_CSRF_ENABLED=False)
+    seed(app, password_hash)
+    yield app
+    from inspect_app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
 @pytest.fixture
-def app():
-    return create_app({"TESTING": True, "SECRET_KEY": "test"})
+def app(tmp_path, password_hash):
+    """An app on a seeded SQLite database, with CSRF protection on as in production."""
+    app = make_app(_database_url("sqlite", tmp_path), tmp_path)
+    seed(app, password_hash)
+    return app
 
 
 @pytest.fixture

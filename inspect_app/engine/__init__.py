@@ -11,6 +11,8 @@ this adapter confines it:
   around each evaluation, since the C core is not thread-safe;
 - a sentinel fact asserted first, matched by a sentinel rule, because deleting a state in which
   no action ever ran can crash the C engine;
+- every fact numbered, since durable refuses a second fact equal to one already asserted (two
+  identical previous findings are two facts, not one);
 - facts asserted one at a time: a batch holding one fact that matches no rule raises
   MessageNotHandledException before any action runs and leaves the actions to a timer thread;
   one at a time, every action runs synchronously in the calling thread;
@@ -37,6 +39,8 @@ from ..domain.rules import Rule, RuleSet
 SENTINEL_RULE = "__sentinel__"
 SENTINEL_FACT = {"t": "__sentinel__"}
 DAY_FIELD = "day"
+SEQUENCE_FIELD = "seq"  # durable refuses a fact equal to one already asserted (MessageObservedException)
+INTERNAL_FIELDS = {"sid", SEQUENCE_FIELD}
 
 
 class EngineError(RuntimeError):
@@ -104,7 +108,7 @@ class RuleEngine:
                 if threading.get_ident() != self._thread or closure.s.sid != self._session:
                     raise EngineError(f"action {rule_id} ran outside its evaluation")
                 matched = closure._m
-                facts = tuple({k: v for k, v in matched[n].items() if k != "sid"} for n in matched)
+                facts = tuple({k: v for k, v in matched[n].items() if k not in INTERNAL_FIELDS} for n in matched)
                 self._firings.append(Firing(rule_id, facts))
             except BaseException as error:  # durable would swallow it: keep it for fire() to raise
                 self._errors.append(error)
@@ -119,9 +123,10 @@ class RuleEngine:
             self._session, self._thread = sid, threading.get_ident()
             self._firings, self._errors = [], []
             try:
-                for fact in [SENTINEL_FACT, *facts]:
+                for number, fact in enumerate([SENTINEL_FACT, *facts]):
                     try:
-                        self._host.assert_fact(name, {**fact, DAY_FIELD: day.toordinal(), "sid": sid})
+                        self._host.assert_fact(name, {**fact, DAY_FIELD: day.toordinal(), "sid": sid,
+                                                      SEQUENCE_FIELD: number})
                     except durable.MessageNotHandledException:
                         pass  # this fact matches no rule; nothing is pending for it
                 if self._errors:

@@ -1,1 +1,14 @@
 """Blueprints: thin views over the service layer."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import api, auth, catalog_views, errors, inspections
+
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(catalog_views.blueprint)
+    app.register_blueprint(inspections.blueprint)
+    app.register_blueprint(api.blueprint, url_prefix="/api/v1")
+    errors.register(app)

@@ -259,3 +259,11 @@ def test_x02_one_finding_per_overdue_action(compliant):
     ]}
     x02 = findings_of(compliant, "X-02")
     assert [f["items"] for f in x02] == [["CK-03", "CK-05"], ["GT-03"]]  # checklist order
+
+
+def test_identical_previous_findings_are_each_counted(compliant):
+    """durable refuses a fact equal to one already asserted; the adapter numbers them."""
+    same = {"code": "E-01", "deadline": None, "status": "open"}
+    late = {"code": "TG-01", "deadline": "2020-03-24", "status": "open"}
+    compliant["previous"] = {"inspection_date": "2020-03-10", "findings": [same, same, late, late]}
+    assert len(findings_of(compliant, "X-02")) == 2

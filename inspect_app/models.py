@@ -1,0 +1,251 @@
+"""SQLAlchemy models: units, accounts, inspections with their answers, findings and remediation.
+
+Inspections keep snapshots (commune and district names and codes, checklist version, rule
+texts of each finding) so that a later reform or catalog change never rewrites history.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+ROLES = {
+    "admin": "Quản trị (Sở Nội vụ)",
+    "district": "Cán bộ cấp huyện",
+    "inspector": "Thành viên đoàn kiểm tra",
+    "commune": "Cán bộ UBND cấp xã",
+}
+DRAFT, FINALISED, SUPERSEDED = "draft", "finalised", "superseded"
+STATUS_LABELS = {DRAFT: "Đang kiểm tra", FINALISED: "Đã hoàn tất", SUPERSEDED: "Đã được thay thế"}
+MEMBER_ROLES = {"truong_doan": "Trưởng đoàn", "thanh_vien": "Thành viên"}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class AdminUnit(db.Model):
+    """A district or commune as it existed between valid_from and valid_to (inclusive)."""
+
+    __tablename__ = "admin_unit"
+    __table_args__ = (UniqueConstraint("code", "level", "valid_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(10))  # district | commune
+    kind: Mapped[str] = mapped_column(String(20))  # quan, huyen, thi-xa, phuong, xa, thi-tran
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))
+    parent: Mapped[AdminUnit | None] = relationship(remote_side=[id])
+
+
+class UnitSuccession(db.Model):
+    """An old commune merged (fully or partly) into a new one by a reform."""
+
+    __tablename__ = "unit_succession"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    new_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    merge_type: Mapped[str] = mapped_column(String(10))  # full | partial
+
+
+class Team(db.Model):
+    __tablename__ = "team"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    full_name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    district_code: Mapped[str | None] = mapped_column(String(10))
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    team: Mapped[Team | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+class Inspection(db.Model):
+    __tablename__ = "inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    checklist_id: Mapped[str] = mapped_column(String(40))
+    checklist_version: Mapped[int]
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"))
+    commune_code: Mapped[str] = mapped_column(String(10), index=True)
+    commune_name: Mapped[str] = mapped_column(String(120))
+    district_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    district_name: Mapped[str | None] = mapped_column(String(120))
+    inspection_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    villages: Mapped[int]
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    status: Mapped[str] = mapped_column(String(12), default=DRAFT, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    revision: Mapped[int] = mapped_column(default=1)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
+    plan_reference: Mapped[str] = mapped_column(Text, default="")
+    commune_opinion: Mapped[str] = mapped_column(Text, default="")
+    scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    total_score: Mapped[float | None]
+    minutes_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    finalised_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    unit: Mapped[AdminUnit] = relationship()
+    team: Mapped[Team | None] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    members: Mapped[list[InspectionMember]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="InspectionMember.position_index")
+    commune_reps: Mapped[list[CommuneRep]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="CommuneRep.position_index")
+    answers: Mapped[list[Answer]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
+    photos: Mapped[list[Photo]] = relationship(back_populates="inspection", cascade="all, delete-orphan",
+                                               order_by="Photo.id")
+    findings: Mapped[list[FindingRecord]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="FindingRecord.position")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def locked(self) -> bool:
+        return self.status != DRAFT
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+class InspectionMember(db.Model):
+    __tablename__ = "inspection_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    position_index: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    inspection: Mapped[Inspection] = relationship(back_populates="members")
+
+
+class CommuneRep(db.Model):
+    __tablename__ = "commune_rep"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    position_index: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(200))
+    inspection: Mapped[Inspection] = relationship(back_populates="commune_reps")
+
+
+class Answer(db.Model):
+    """One item's answer (the contract's JSON value) and the inspector's note."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("inspection_id", "item_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(10))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    inspection: Mapped[Inspection] = relationship(back_populates="answers")
+
+
+class Photo(db.Model):
+    """Photo evidence, stored re-encoded (downscaled, metadata stripped) under the instance folder."""
+
+    __tablename__ = "photo"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(10))
+    stored_name: Mapped[str] = mapped_column(String(80))  # a revision shares its files
+    original_name: Mapped[str] = mapped_column(String(255))
+    width: Mapped[int]
+    height: Mapped[int]
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    inspection: Mapped[Inspection] = relationship(back_populates="photos")
+
+
+class FindingRecord(db.Model):
+    """A finding as evaluated at finalising, with the texts in force then."""
+
+    __tablename__ = "finding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    position: Mapped[int]
+    rule_id: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(10), index=True)
+    items: Mapped[list[str]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(8))
+    repeat: Mapped[bool] = mapped_column(default=False)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    remediation: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str] = mapped_column(String(200))
+    inspection: Mapped[Inspection] = relationship(back_populates="findings")
+    action: Mapped[RemediationAction | None] = relationship(back_populates="finding", uselist=False,
+                                                            cascade="all, delete-orphan")
+
+    def to_contract(self) -> dict[str, Any]:
+        return {
+            "code": self.code, "items": list(self.items), "kind": self.kind, "severity": self.severity,
+            "repeat": self.repeat, "deadline": self.deadline.isoformat() if self.deadline else None,
+            "title": self.title, "legal_basis": self.legal_basis,
+        }
+
+
+class RemediationAction(db.Model):
+    """What the commune must do about one finding, by its deadline; followed up until verified."""
+
+    __tablename__ = "remediation_action"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id"), unique=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
+    commune_code: Mapped[str] = mapped_column(String(10), index=True)
+    district_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    finding: Mapped[FindingRecord] = relationship(back_populates="action")
+
+
+class AuditEntry(db.Model):
+    """Who changed what, when: written in the same transaction as the change itself."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

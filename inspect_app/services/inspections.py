@@ -1,0 +1,392 @@
+"""Inspections: create, answer, attach photos, finalise, revise. Each call is one transaction."""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..domain.assessment import InvalidInput, parse_document
+from ..domain.catalog import Catalog
+from ..domain.checklists import AnswerError, Checklist, parse_iso_date
+from ..evaluation import Evaluation, evaluate_input
+from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, Answer, CommuneRep, FindingRecord, Inspection,
+                      InspectionMember, Photo, RemediationAction, User, utcnow)
+from . import Conflict, Forbidden, Invalid, NotFound
+from .accounts import can_view, require_edit, require_view
+from .audit import record
+from .photos import store_photo
+from .units import commune_on
+
+MAX_NOTE_LENGTH = 4000
+MAX_NAME_LENGTH = 120
+LOCKED_MESSAGE = "Phiếu kiểm tra đã hoàn tất và bị khóa; muốn sửa, hãy lập bản sửa đổi (phiên bản mới)."
+
+
+def _clean(text: Any) -> str:
+    return unicodedata.normalize("NFC", text.strip()) if isinstance(text, str) else ""
+
+
+def _people(raw: Any, field: str, errors: dict[str, str], with_role: bool) -> list[dict[str, str]]:
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        errors[field] = "cần một danh sách"
+        return []
+    people = []
+    for index, entry in enumerate(raw):
+        where = f"{field}[{index}]"
+        if not isinstance(entry, dict):
+            errors[where] = "cần {name, position}"
+            continue
+        person = {"name": _clean(entry.get("name")), "position": _clean(entry.get("position"))}
+        if not person["name"] or len(person["name"]) > MAX_NAME_LENGTH:
+            errors[f"{where}.name"] = "thiếu họ tên (tối đa 120 ký tự)"
+        if not person["position"] or len(person["position"]) > 200:
+            errors[f"{where}.position"] = "thiếu chức vụ (tối đa 200 ký tự)"
+        if with_role:
+            person["role"] = entry.get("role", "thanh_vien")
+            if person["role"] not in MEMBER_ROLES:
+                errors[f"{where}.role"] = "vai trò phải là truong_doan hoặc thanh_vien"
+        people.append(person)
+    if with_role and people and sum(p.get("role") == "truong_doan" for p in people) != 1:
+        errors[field] = "đoàn kiểm tra cần đúng một trưởng đoàn"
+    return people
+
+
+def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any) -> tuple[Inspection, bool]:
+    """Create a draft inspection; the same client_id again returns the existing one (idempotent)."""
+    if actor.role == "commune":
+        raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
+    if not isinstance(data, dict):
+        raise Invalid("Dữ liệu không hợp lệ.", errors={"body": "cần một đối tượng JSON"})
+    client_id = data.get("client_id")
+    if client_id is not None:
+        if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
+            raise Invalid("Dữ liệu không hợp lệ.", errors={"client_id": "cần chuỗi 8–64 ký tự"})
+        existing = session.scalar(select(Inspection).where(Inspection.client_id == client_id))
+        if existing is not None:
+            require_view(actor, existing)
+            return existing, False
+    errors: dict[str, str] = {}
+    day = None
+    try:
+        day = parse_iso_date(data.get("inspection_date"))
+    except AnswerError as error:
+        errors["inspection_date"] = str(error)
+    checklist = catalog.checklist_for(str(data.get("checklist", "")), day) if day else None
+    if day and checklist is None:
+        errors["checklist"] = f"không có checklist {data.get('checklist')!s} có hiệu lực ngày {day:%d/%m/%Y}"
+    villages = data.get("villages")
+    if isinstance(villages, bool) or not isinstance(villages, int) or not 1 <= villages <= 500:
+        errors["villages"] = "số thôn, tổ dân phố phải là số nguyên từ 1 đến 500"
+    unit = None
+    code = data.get("commune_code")
+    if not isinstance(code, str) or not code.isdigit():
+        errors["commune_code"] = "thiếu mã xã"
+    elif day:
+        unit = commune_on(session, code, day)
+        if unit is None:
+            errors["commune_code"] = f"không có xã mã {code} vào ngày {day:%d/%m/%Y}"
+    team = _people(data.get("team"), "team", errors, with_role=True)
+    reps = _people(data.get("commune_reps"), "commune_reps", errors, with_role=False)
+    plan = _clean(data.get("plan_reference"))
+    if len(plan) > 500:
+        errors["plan_reference"] = "tối đa 500 ký tự"
+    if errors:
+        raise Invalid("Thông tin phiếu kiểm tra chưa hợp lệ.", errors=errors)
+    district = unit.parent
+    if actor.role == "district" and (district is None or district.code != actor.district_code):
+        raise Forbidden("Bạn chỉ lập phiếu kiểm tra cho các xã thuộc quận, huyện của mình.")
+    inspection = Inspection(
+        client_id=client_id, checklist_id=checklist.id, checklist_version=checklist.version, unit=unit,
+        commune_code=unit.code, commune_name=unit.name, district_code=district.code if district else None,
+        district_name=district.name if district else None, inspection_date=day, villages=villages,
+        team_id=actor.team_id, created_by_id=actor.id, plan_reference=plan,
+        members=[InspectionMember(position_index=i, **p) for i, p in enumerate(team)],
+        commune_reps=[CommuneRep(position_index=i, **p) for i, p in enumerate(reps)],
+    )
+    session.add(inspection)
+    try:
+        session.flush()
+    except IntegrityError:  # the same client_id raced in from another request
+        session.rollback()
+        existing = session.scalar(select(Inspection).where(Inspection.client_id == client_id))
+        if existing is None:
+            raise
+        require_view(actor, existing)
+        return existing, False
+    record(session, actor, "create", "inspection", inspection.id, commune=unit.code, date=day.isoformat())
+    session.commit()
+    return inspection, True
+
+
+def get_inspection(session: Session, actor: User, inspection_id: int) -> Inspection:
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise NotFound("Không tìm thấy phiếu kiểm tra.")
+    require_view(actor, inspection)
+    return inspection
+
+
+def visible_inspections(session: Session, actor: User, *, commune: str | None = None, status: str | None = None,
+                        mine: bool = False, limit: int = 500) -> list[Inspection]:
+    """The inspections this user may see, newest first, filtered the way the lists offer."""
+    query = select(Inspection).order_by(Inspection.inspection_date.desc(), Inspection.id.desc())
+    if actor.role == "district":
+        query = query.where(Inspection.district_code == actor.district_code)
+    elif actor.role == "inspector":
+        query = query.where((Inspection.team_id == actor.team_id) | (Inspection.created_by_id == actor.id)
+                            if actor.team_id else Inspection.created_by_id == actor.id)
+    elif actor.role == "commune":
+        query = query.where(Inspection.commune_code == actor.commune_code,
+                            Inspection.status.in_((FINALISED, SUPERSEDED)))
+    if commune:
+        query = query.where(Inspection.commune_code == commune)
+    if status:
+        query = query.where(Inspection.status == status)
+    if mine:
+        query = query.where(Inspection.created_by_id == actor.id)
+    return [i for i in session.scalars(query.limit(limit)) if can_view(actor, i)]
+
+
+def checklist_of(catalog: Catalog, inspection: Inspection) -> Checklist:
+    return catalog.checklist(inspection.checklist_id, inspection.checklist_version)
+
+
+def answers_of(inspection: Inspection) -> dict[str, Any]:
+    return {a.item_code: a.value for a in inspection.answers if a.value is not None}
+
+
+def notes_of(inspection: Inspection) -> dict[str, str]:
+    return {a.item_code: a.note for a in inspection.answers if a.note}
+
+
+def previous_inspection(session: Session, inspection: Inspection) -> Inspection | None:
+    """The commune's last finalised inspection before this one (not the one a revision replaces)."""
+    query = select(Inspection).where(
+        Inspection.commune_code == inspection.commune_code, Inspection.status == FINALISED,
+        Inspection.inspection_date < inspection.inspection_date, Inspection.id != inspection.id,
+    ).order_by(Inspection.inspection_date.desc(), Inspection.id.desc()).limit(1)
+    if inspection.replaces_id:
+        query = query.where(Inspection.id != inspection.replaces_id)
+    return session.scalar(query)
+
+
+def document(session: Session, inspection: Inspection) -> dict[str, Any]:
+    """The inspection as an evaluation-contract document, with the previous inspection's findings."""
+    doc: dict[str, Any] = {
+        "checklist": inspection.checklist_id, "checklist_version": inspection.checklist_version,
+        "inspection_date": inspection.inspection_date.isoformat(),
+        "commune": {"code": inspection.commune_code, "villages": inspection.villages},
+        "answers": answers_of(inspection),
+        "evidence": dict(Counter(p.item_code for p in inspection.photos)),
+    }
+    previous = previous_inspection(session, inspection)
+    if previous is not None:
+        doc["previous"] = {"inspection_date": previous.inspection_date.isoformat(), "findings": [
+            {"code": f.code, "deadline": f.deadline.isoformat() if f.deadline else None,
+             "status": f.action.status if f.action and f.action.status in ("open", "submitted", "verified")
+             else "open"}
+            for f in previous.findings]}
+    return doc
+
+
+def evaluate_inspection(session: Session, catalog: Catalog, inspection: Inspection) -> Evaluation:
+    try:
+        return evaluate_input(parse_document(document(session, inspection), catalog), catalog)
+    except InvalidInput as error:  # stored answers are validated on the way in; this is a bug
+        raise RuntimeError(f"stored inspection {inspection.id} no longer validates: {error.problems}") from error
+
+
+def _require_draft(inspection: Inspection) -> None:
+    if inspection.locked:
+        raise Conflict(LOCKED_MESSAGE, status=inspection.status)
+
+
+def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id: int, answers: Any, notes: Any,
+                 base_version: Any) -> tuple[Inspection, Evaluation]:
+    """Save a batch of answers and notes all or nothing; refuse a stale base_version with 409."""
+    inspection = get_inspection(session, actor, inspection_id)
+    require_edit(actor, inspection)
+    _require_draft(inspection)
+    if base_version != inspection.version:
+        raise Conflict("Phiếu vừa được người khác cập nhật; đã tải lại các câu trả lời mới nhất.",
+                       version=inspection.version, answers=answers_of(inspection), notes=notes_of(inspection))
+    checklist = checklist_of(catalog, inspection)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if not isinstance(answers or {}, dict) or not isinstance(notes or {}, dict):
+        raise Invalid("Dữ liệu không hợp lệ.", errors={"body": "answers và notes phải là đối tượng {mã: giá trị}"})
+    for code, value in (answers or {}).items():
+        item = checklist.items.get(code)
+        if item is None:
+            errors[code] = "mã tiêu chí không có trong checklist"
+            continue
+        try:
+            parsed = item.validate(value)
+        except AnswerError as error:
+            errors[code] = str(error)
+            continue
+        values[code] = None if parsed is None else item.answer_type.to_json(parsed) if parsed != "na" else "na"
+    cleaned_notes: dict[str, str] = {}
+    for code, text in (notes or {}).items():
+        if code not in checklist.items:
+            errors[code] = "mã tiêu chí không có trong checklist"
+        elif not isinstance(text, str) or len(text) > MAX_NOTE_LENGTH:
+            errors[code] = f"ghi chú phải là văn bản, tối đa {MAX_NOTE_LENGTH} ký tự"
+        else:
+            cleaned_notes[code] = _clean(text)
+    if errors:
+        raise Invalid("Có câu trả lời chưa hợp lệ.", errors=errors)
+    by_code = {a.item_code: a for a in inspection.answers}
+    changed = {}
+    for code in set(values) | set(cleaned_notes):
+        row = by_code.get(code)
+        if row is None:
+            row = Answer(item_code=code)
+            inspection.answers.append(row)
+        if code in values and row.value != values[code]:
+            changed[code] = {"from": row.value, "to": values[code]}
+            row.value = values[code]
+        if code in cleaned_notes and row.note != cleaned_notes[code]:
+            changed.setdefault(code, {})["note"] = True
+            row.note = cleaned_notes[code]
+        row.updated_by_id = actor.id
+    if changed:
+        inspection.updated_at = utcnow()  # bumps the version: optimistic locking for everyone else
+        record(session, actor, "answer", "inspection", inspection.id, changes=changed)
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.", version=None) from None
+    return inspection, evaluate_inspection(session, catalog, inspection)
+
+
+def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any, stream: BinaryIO,
+              filename: str, photo_dir: Path, catalog: Catalog) -> Photo:
+    inspection = get_inspection(session, actor, inspection_id)
+    require_edit(actor, inspection)
+    _require_draft(inspection)
+    if not isinstance(item_code, str) or item_code not in checklist_of(catalog, inspection).items:
+        raise Invalid("Ảnh phải gắn với một tiêu chí.", errors={"item": "mã tiêu chí không có trong checklist"})
+    stored = store_photo(stream, photo_dir)
+    photo = Photo(item_code=item_code, stored_name=stored.stored_name,
+                  original_name=_clean(filename)[:255] or "anh.jpg", width=stored.width, height=stored.height,
+                  size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id)
+    inspection.photos.append(photo)
+    inspection.updated_at = utcnow()
+    session.flush()
+    record(session, actor, "photo", "inspection", inspection.id, item=item_code, photo=photo.id, sha256=stored.sha256)
+    session.commit()
+    return photo
+
+
+def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int) -> tuple[Inspection, Evaluation]:
+    """Evaluate, store findings, scores and one remediation action per finding, then lock."""
+    inspection = get_inspection(session, actor, inspection_id)
+    require_edit(actor, inspection)
+    _require_draft(inspection)
+    evaluation = evaluate_inspection(session, catalog, inspection)
+    if evaluation.missing:
+        raise Invalid("Chưa thể hoàn tất: còn tiêu chí bắt buộc chưa trả lời.", missing=list(evaluation.missing),
+                      errors={code: "chưa trả lời" for code in evaluation.missing})
+    for position, finding in enumerate(evaluation.findings, start=1):
+        record_ = FindingRecord(
+            position=position, rule_id=finding.rule_id, code=finding.code, items=list(finding.items),
+            kind=finding.kind, severity=finding.severity, repeat=finding.repeat, deadline=finding.deadline,
+            title=finding.title, legal_basis=finding.legal_basis, remediation=finding.remediation,
+            responsible=finding.responsible)
+        record_.action = RemediationAction(inspection_id=inspection.id, commune_code=inspection.commune_code,
+                                           district_code=inspection.district_code, deadline=finding.deadline)
+        inspection.findings.append(record_)
+    inspection.scores = dict(evaluation.scores)
+    inspection.total_score = evaluation.scores["total"]
+    inspection.status, inspection.finalised_at, inspection.finalised_by_id = FINALISED, utcnow(), actor.id
+    if inspection.replaces_id:
+        replaced = session.get(Inspection, inspection.replaces_id)
+        replaced.status = SUPERSEDED
+        for old in replaced.findings:
+            if old.action and old.action.status != "verified":
+                old.action.status = SUPERSEDED
+    record(session, actor, "finalize", "inspection", inspection.id, findings=len(evaluation.findings),
+           total=evaluation.scores["total"])
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
+    return inspection, evaluation
+
+
+def revise(session: Session, actor: User, inspection_id: int) -> Inspection:
+    """A correction of a finalised inspection: a new draft revision that names the one it replaces."""
+    original = get_inspection(session, actor, inspection_id)
+    require_edit(actor, original)
+    if original.status != FINALISED:
+        raise Conflict("Chỉ lập bản sửa đổi cho phiếu đã hoàn tất.")
+    pending = session.scalar(select(Inspection).where(Inspection.replaces_id == original.id,
+                                                      Inspection.status == DRAFT))
+    if pending is not None:
+        return pending
+    copy = Inspection(
+        checklist_id=original.checklist_id, checklist_version=original.checklist_version, unit=original.unit,
+        commune_code=original.commune_code, commune_name=original.commune_name,
+        district_code=original.district_code, district_name=original.district_name,
+        inspection_date=original.inspection_date, villages=original.villages, team_id=original.team_id,
+        created_by_id=actor.id, plan_reference=original.plan_reference, commune_opinion=original.commune_opinion,
+        replaces_id=original.id, revision=original.revision + 1,
+        members=[InspectionMember(position_index=m.position_index, name=m.name, position=m.position, role=m.role)
+                 for m in original.members],
+        commune_reps=[CommuneRep(position_index=r.position_index, name=r.name, position=r.position)
+                      for r in original.commune_reps],
+        answers=[Answer(item_code=a.item_code, value=a.value, note=a.note, updated_by_id=actor.id)
+                 for a in original.answers],
+        photos=[Photo(item_code=p.item_code, stored_name=p.stored_name, original_name=p.original_name,
+                      width=p.width, height=p.height, size=p.size, sha256=p.sha256, uploaded_by_id=p.uploaded_by_id)
+                for p in original.photos],
+    )
+    session.add(copy)
+    session.flush()
+    record(session, actor, "revise", "inspection", copy.id, replaces=original.id, revision=copy.revision)
+    session.commit()
+    return copy
+
+
+def inspection_summary(inspection: Inspection) -> dict[str, Any]:
+    """The inspection as the API lists it."""
+    return {
+        "id": inspection.id, "client_id": inspection.client_id, "status": inspection.status,
+        "version": inspection.version, "revision": inspection.revision, "replaces": inspection.replaces_id,
+        "checklist": inspection.checklist_id, "checklist_version": inspection.checklist_version,
+        "commune_code": inspection.commune_code, "commune_name": inspection.commune_name,
+        "district_code": inspection.district_code, "district_name": inspection.district_name,
+        "inspection_date": inspection.inspection_date.isoformat(), "villages": inspection.villages,
+        "total_score": inspection.total_score,
+    }
+
+
+def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection) -> dict[str, Any]:
+    """Everything a tablet needs to resume an inspection, or to show a finalised one."""
+    detail = inspection_summary(inspection) | {
+        "team": [{"name": m.name, "position": m.position, "role": m.role} for m in inspection.members],
+        "commune_reps": [{"name": r.name, "position": r.position} for r in inspection.commune_reps],
+        "plan_reference": inspection.plan_reference,
+        "answers": answers_of(inspection), "notes": notes_of(inspection),
+        "photos": [{"id": p.id, "item": p.item_code, "width": p.width, "height": p.height} for p in inspection.photos],
+        "minutes_sha256": inspection.minutes_sha256,
+    }
+    if inspection.status == DRAFT:
+        evaluation = evaluate_inspection(session, catalog, inspection)
+        detail |= {"findings": [f.to_contract() for f in evaluation.findings], "scores": evaluation.scores,
+                   "missing": list(evaluation.missing)}
+    else:
+        detail |= {"findings": [f.to_contract() for f in inspection.findings], "scores": inspection.scores,
+                   "missing": []}
+    return detail
