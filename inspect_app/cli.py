@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -85,6 +85,9 @@ def load_reference_units() -> None:
     if db.session.scalar(select(func.count(AdminUnit.id))):
         return
     units_dir = Path(current_app.config["UNITS_DIR"])
+    for name, _ in (UNITS_2020, MERGES_2025):
+        if not (units_dir / name).is_file():
+            _fail(f"Không tìm thấy tệp đơn vị hành chính {units_dir / name} (đặt INSPECT_UNITS_DIR).")
     import_units(db.session, units_dir / UNITS_2020[0], UNITS_2020[1])
     import_merges(db.session, units_dir / MERGES_2025[0], MERGES_2025[1])
     db.session.commit()
@@ -106,6 +109,7 @@ def create_demo_accounts(password: str) -> int:
 
 
 @click.command("init-db")
+@with_appcontext
 @click.option("--demo", is_flag=True, help="Tạo thêm các tài khoản mẫu (mật khẩu: INSPECT_DEMO_PASSWORD).")
 def init_db(demo: bool) -> None:
     """Create or upgrade the schema, load the administrative units, optionally demo accounts."""

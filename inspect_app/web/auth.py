@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..services.accounts import LoginRefused, authenticate
 from ..services.audit import record
 from .forms import LoginForm
@@ -45,3 +45,11 @@ def logout():
     db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """API clients get a JSON 401; people are sent to the login page."""
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "Vui lòng đăng nhập."}), 401
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
