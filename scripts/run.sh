@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Set up and start the app on http://127.0.0.1:5000 (SQLite, demo data).
+# Set up and start the app on http://127.0.0.1:5000 with demo accounts on SQLite
+# (instance/inspect.db). Demo password: $INSPECT_DEMO_PASSWORD, default KiemTra@2020.
 source "$(dirname "$0")/bootstrap.sh"
 apt_install gcc python3-dev
 setup_venv
+export INSPECT_SECRET_KEY="${INSPECT_SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
+.venv/bin/python -m flask --app inspect_app init-db --demo
 exec .venv/bin/python -m flask --app inspect_app run --host "${INSPECT_HOST:-127.0.0.1}" --port "${INSPECT_PORT:-5000}"
