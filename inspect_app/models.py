@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -103,6 +103,13 @@ class Inspection(db.Model):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
     plan_reference: Mapped[str] = mapped_column(Text, default="")
     commune_opinion: Mapped[str] = mapped_column(Text, default="")
+    start_time: Mapped[str | None] = mapped_column(String(5))  # HH:MM, printed in the minutes
+    end_time: Mapped[str | None] = mapped_column(String(5))
+    place: Mapped[str | None] = mapped_column(String(200))
+    copies: Mapped[int] = mapped_column(default=2, server_default="2")
+    commune_refusal_reason: Mapped[str | None] = mapped_column(Text)
+    team_refusal_reason: Mapped[str | None] = mapped_column(Text)
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     total_score: Mapped[float | None]
     minutes_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -234,6 +241,18 @@ class RemediationAction(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     finding: Mapped[FindingRecord] = relationship(back_populates="action")
+
+
+class MinutesDocument(db.Model):
+    """The frozen PDF minutes of a finalised inspection: stored once, served byte for byte."""
+
+    __tablename__ = "minutes_document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(40))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class AuditEntry(db.Model):
