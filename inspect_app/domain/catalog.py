@@ -50,9 +50,18 @@ class _Node(dict):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that keeps line numbers and reports duplicate keys instead of hiding them."""
+    """A safe loader that keeps line numbers and reports duplicate keys instead of hiding them.
+
+    Dates stay text: PyYAML would raise a bare ValueError on an impossible date such as
+    2020-02-30, while as text it is reported with its file and line like any other problem.
+    """
 
     duplicates: list[tuple[int, str]]
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
@@ -82,7 +91,12 @@ class _Problems:
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
-    loader = _LineLoader(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problems.append(f"{path}: tệp không phải văn bản UTF-8")
+        return None
+    loader = _LineLoader(text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()
@@ -131,6 +145,16 @@ def _period(node: dict, p: _Problems, what: str, required: bool) -> tuple[dt.dat
     return start, end
 
 
+def _list(node: dict, key: str, p: _Problems, what: str) -> list:
+    value = node.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        p.add(node, f"{what}: '{key}' phải là một danh sách")
+        return []
+    return value
+
+
 def _unknown_keys(node: dict, allowed: set[str], p: _Problems, what: str) -> None:
     for key in node:
         if key not in allowed:
@@ -161,7 +185,7 @@ def _item(node: Any, section: str, p: _Problems) -> Item | None:
             p.add(node, f"{what}: '{flag}' phải là true hoặc false")
     choices = ()
     if kind == "choice":
-        raw = node.get("choices") or []
+        raw = _list(node, "choices", p, what)
         choices = tuple(Choice(str(c.get("value")), _text(c, "label", p, what)) for c in raw if isinstance(c, dict))
         values = [c.value for c in choices]
         if len(choices) < 2 or len(set(values)) != len(values) or any(not IDENTIFIER.match(v) for v in values):
@@ -201,13 +225,13 @@ def _checklist(data: Any, p: _Problems) -> Checklist | None:
     start, end = _period(data, p, "checklist", required=True)
     title, basis = _text(data, "title", p, "checklist"), _text(data, "basis", p, "checklist")
     sections, codes = [], set()
-    for node in data.get("sections") or []:
+    for node in _list(data, "sections", p, "checklist"):
         code = node.get("code") if isinstance(node, dict) else None
         if not isinstance(code, str) or not re.match(r"^[A-Z]{2}$", code):
             p.add(node if isinstance(node, dict) else 0, f"mục {code!r}: mã mục cần hai chữ in hoa")
             continue
         items = []
-        for raw in node.get("items") or []:
+        for raw in _list(node, "items", p, f"mục {code}"):
             item = _item(raw, code, p)
             if item is None:
                 continue
@@ -231,8 +255,8 @@ def _checklist(data: Any, p: _Problems) -> Checklist | None:
             p.add(0, f"tiêu chí {item.code}: 'part_of' phải là villages hoặc mã một tiêu chí kiểu int ({ref!r})")
         if item.due and item.due.item and (item.due.item not in checklist_items or checklist_items[item.due.item].type != "date"):
             p.add(0, f"tiêu chí {item.code}: 'due.item' phải là mã một tiêu chí kiểu date ({item.due.item!r})")
-    if p.sink:
-        return None
+    if not isinstance(data.get("id"), str) or not isinstance(data.get("version"), int) or start is None:
+        return None  # problems are reported; the items still let rule files be checked against it
     return Checklist(
         id=data["id"], version=data["version"], title=title, basis=basis, effective_from=start, effective_to=end, sections=tuple(sections),
     )
@@ -311,6 +335,8 @@ class _ConditionChecker:
             self.error(f"mã tiêu chí không có trong checklist: {value!r}")
         if field == "value" and item in self.items and not numeric:
             self.answer_value(self.items[item], value)
+        elif field == "value" and isinstance(value, bool):
+            self.error(f"câu trả lời không bao giờ là true/false; {POSITIVE_ANSWER_HINT}")
         if FACT_FIELDS[field] is bool and not isinstance(value, bool):
             self.error(f"'{field}' là true/false ({value!r})")
         if FACT_FIELDS[field] is str and field != "item" and not isinstance(value, str):
