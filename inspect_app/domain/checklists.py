@@ -44,6 +44,14 @@ def parse_iso_date(value: Any) -> dt.date:
     raise AnswerError(f"ngày không hợp lệ, cần dạng YYYY-MM-DD (nhận được: {shown(value)})")
 
 
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+def today_in_vietnam(now: dt.datetime | None = None) -> dt.date:
+    """The calendar date in Hà Nội (UTC+7, no daylight saving), whatever the server's zone."""
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(VIETNAM).date()
+
+
 def format_vn_date(day: dt.date | None) -> str:
     """dd/mm/yyyy, the only date format Vietnamese officials read."""
     return day.strftime("%d/%m/%Y") if day else ""

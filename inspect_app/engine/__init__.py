@@ -85,13 +85,21 @@ class RuleEngine:
         self._host = _TimerlessHost()
         self._lock = threading.Lock()
         self._names: dict[str, dict[str, Any]] = {}
+        self._by_object: dict[int, tuple[RuleSet, str]] = {}
         self._firings: list[Firing] = []
         self._errors: list[BaseException] = []
         self._session: str | None = None
         self._thread: int | None = None
 
     def _register(self, ruleset: RuleSet) -> str:
-        """Register a ruleset under a name derived from its content; reuse it when seen before."""
+        """Register a ruleset under a name derived from its content; reuse it when seen before.
+
+        The name is remembered per ruleset object (compiling and hashing 60 rules costs more
+        than an evaluation); the object is kept alive with it so that its id is never reused.
+        """
+        known = self._by_object.get(id(ruleset))
+        if known is not None and known[0] is ruleset:
+            return known[1]
         compiled = {rule.id: compile_rule(rule) for rule in ruleset.rules}
         digest = hashlib.sha256(json.dumps(compiled, sort_keys=True).encode()).hexdigest()[:16]
         name = f"{ruleset.checklist}-{digest}"
@@ -100,6 +108,7 @@ class RuleEngine:
             definition[SENTINEL_RULE] = {"all": [{"m": {"t": SENTINEL_FACT["t"]}}], "run": self._action(SENTINEL_RULE)}
             self._host.register_rulesets({name: definition})
             self._names[name] = compiled
+        self._by_object[id(ruleset)] = (ruleset, name)
         return name
 
     def _action(self, rule_id: str):

@@ -20,7 +20,7 @@ from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, Answer, Commun
 from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_view, require_edit, require_view
 from .audit import record
-from .photos import store_photo
+from .photos import StoredPhoto, store_photo
 from .units import commune_on
 
 MAX_NOTE_LENGTH = 4000
@@ -277,6 +277,15 @@ def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any,
     if not isinstance(item_code, str) or item_code not in checklist_of(catalog, inspection).items:
         raise Invalid("Ảnh phải gắn với một tiêu chí.", errors={"item": "mã tiêu chí không có trong checklist"})
     stored = store_photo(stream, photo_dir)
+    try:
+        return _attach_photo(session, actor, inspection, item_code, stored, filename)
+    except BaseException:
+        (photo_dir / stored.stored_name).unlink(missing_ok=True)  # no orphan file without its row
+        raise
+
+
+def _attach_photo(session: Session, actor: User, inspection: Inspection, item_code: str, stored: StoredPhoto,
+                  filename: str) -> Photo:
     photo = Photo(item_code=item_code, stored_name=stored.stored_name,
                   original_name=_clean(filename)[:255] or "anh.jpg", width=stored.width, height=stored.height,
                   size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id)
@@ -325,7 +334,7 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     return inspection, evaluation
 
 
-def revise(session: Session, actor: User, inspection_id: int) -> Inspection:
+def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspection, bool]:
     """A correction of a finalised inspection: a new draft revision that names the one it replaces."""
     original = get_inspection(session, actor, inspection_id)
     require_edit(actor, original)
@@ -334,7 +343,7 @@ def revise(session: Session, actor: User, inspection_id: int) -> Inspection:
     pending = session.scalar(select(Inspection).where(Inspection.replaces_id == original.id,
                                                       Inspection.status == DRAFT))
     if pending is not None:
-        return pending
+        return pending, False
     copy = Inspection(
         checklist_id=original.checklist_id, checklist_version=original.checklist_version, unit=original.unit,
         commune_code=original.commune_code, commune_name=original.commune_name,
@@ -356,7 +365,7 @@ def revise(session: Session, actor: User, inspection_id: int) -> Inspection:
     session.flush()
     record(session, actor, "revise", "inspection", copy.id, replaces=original.id, revision=copy.revision)
     session.commit()
-    return copy
+    return copy, True
 
 
 def inspection_summary(inspection: Inspection) -> dict[str, Any]:

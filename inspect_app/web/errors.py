@@ -26,7 +26,7 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, message: str, **details):
+def error_response(status: int, message: str, /, **details):
     if wants_json():
         return jsonify({"error": message, **details}), status
     return render_template("errors/error.html", status=status, message=message, details=details), status

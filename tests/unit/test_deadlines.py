@@ -380,3 +380,12 @@ def test_module_imports_only_stdlib_holidays_and_yaml():
             assert node.level == 0, "no relative imports into the app"
             roots.add(node.module.split(".")[0])
     assert roots - set(sys.stdlib_module_names) == {"holidays", "yaml"}
+
+
+def test_today_is_hanoi_date_whatever_the_server_zone():
+    from datetime import datetime, timezone
+
+    from inspect_app.domain.checklists import today_in_vietnam
+
+    assert today_in_vietnam(datetime(2020, 9, 14, 17, 30, tzinfo=timezone.utc)) == date(2020, 9, 15)
+    assert today_in_vietnam(datetime(2020, 9, 14, 16, 59, tzinfo=timezone.utc)) == date(2020, 9, 14)

@@ -1,0 +1,321 @@
+"""The OpenAPI 3.1 document of the JSON API (web/api.py), served at /api/v1/openapi.json.
+
+Kept as Python data beside the views it describes; tests/web/test_api.py checks that it is a
+valid OpenAPI document, that it lists exactly the routes registered under /api/v1, and that
+real responses match the schemas it declares.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+API_VERSION = "1.0.0"
+DIMENSIONS = ("TG", "CK", "GT", "TN", "TT", "DV", "MT", "DT")
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str, schema: str = "Error") -> dict[str, Any]:
+    return _json(_ref(schema), description)
+
+
+def _string(**extra: Any) -> dict[str, Any]:
+    return {"type": "string", **extra}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] | None = None, **extra: Any) -> dict[str, Any]:
+    """An object schema; every property is required unless `required` says otherwise."""
+    return {"type": "object", "properties": properties,
+            "required": list(properties if required is None else required), **extra}
+
+
+DATE = _string(format="date", examples=["2020-09-15"])
+CODE = _string(pattern=r"^[A-Z]{2}-\d{2}$", examples=["TG-01"])
+
+UNAUTHORISED = _error("Chưa đăng nhập (hoặc phiên đã hết).")
+FORBIDDEN = _error("Tài khoản không có quyền với phiếu này.")
+NOT_FOUND = _error("Không tìm thấy.")
+BAD_REQUEST = _error("Nội dung không phải JSON hợp lệ, hoặc thiếu/sai mã CSRF (header X-CSRFToken).")
+INVALID = _error("Dữ liệu chưa hợp lệ: `errors` ghi lỗi theo từng trường hoặc mã tiêu chí.")
+LOCKED = _error("Phiếu đã hoàn tất và bị khóa (`status`), hoặc vừa bị người khác cập nhật.", "Conflict")
+
+READ = [{"cookieSession": []}]
+WRITE = [{"cookieSession": [], "csrfToken": []}]
+INSPECTION_ID = {"name": "inspection_id", "in": "path", "required": True, "description": "Mã phiếu kiểm tra.",
+                 "schema": {"type": "integer", "minimum": 1}}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"], "additionalProperties": True,
+        "description": "Mọi lỗi: thông điệp tiếng Việt, kèm chi tiết tùy trường hợp.",
+        "properties": {
+            "error": _string(description="Thông điệp cho người dùng (tiếng Việt)."),
+            "errors": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "Lỗi theo trường hoặc theo mã tiêu chí, "
+                                      "ví dụ {\"TG-02\": \"cần một số nguyên …\"}."},
+            "missing": {"type": "array", "items": CODE,
+                        "description": "Tiêu chí bắt buộc chưa trả lời (khi hoàn tất)."},
+        },
+    },
+    "Conflict": {
+        "description": "409: phiếu đã khóa (có `status`) hoặc base_version đã cũ (có `version`, `answers`, `notes` "
+                       "hiện tại để máy tính bảng tải lại).",
+        "allOf": [_ref("Error"), {"type": "object", "properties": {
+            "status": _string(enum=["draft", "finalised", "superseded"]),
+            "version": {"type": ["integer", "null"]},
+            "answers": _ref("Answers"),
+            "notes": _ref("Notes"),
+        }}],
+    },
+    "AnswerValue": {
+        "type": ["string", "number", "null"],
+        "description": "yesno: \"yes\" | \"no\" | \"na\"; int, pct: số; date: \"YYYY-MM-DD\"; choice: một giá trị "
+                       "trong `choices`; text: văn bản; null xóa câu trả lời.",
+    },
+    "Answers": {"type": "object", "propertyNames": CODE, "additionalProperties": _ref("AnswerValue")},
+    "Notes": {"type": "object", "propertyNames": CODE, "additionalProperties": {"type": "string", "maxLength": 4000}},
+    "User": _object({
+        "id": {"type": "integer"}, "username": _string(), "full_name": _string(), "position": _string(),
+        "role": _string(enum=["admin", "district", "inspector", "commune"]), "role_label": _string(),
+        "district_code": _nullable(_string()), "commune_code": _nullable(_string()), "team": _nullable(_string()),
+    }),
+    "LoginRequest": _object({"username": _string(minLength=1, maxLength=64),
+                             "password": _string(minLength=1, maxLength=200)}),
+    "Session": _object({
+        "user": _ref("User"), "role": _string(enum=["admin", "district", "inspector", "commune"]),
+        "csrf_token": _string(description="Gửi lại trong header X-CSRFToken với mọi yêu cầu thay đổi dữ liệu."),
+    }),
+    "ChecklistSummary": _object({
+        "id": _string(examples=["papi-xa"]), "version": {"type": "integer", "minimum": 1}, "title": _string(),
+        "basis": _string(), "effective_from": DATE, "effective_to": _nullable(DATE),
+    }),
+    "Choice": _object({"value": _string(), "label": _string()}),
+    "Item": _object({
+        "code": CODE, "question": _string(), "type": _string(enum=["yesno", "int", "pct", "date", "choice", "text"]),
+        "na_allowed": {"type": "boolean"}, "required": {"type": "boolean"}, "evidence": {"type": "boolean"},
+        "guidance": _string(), "choices": {"type": "array", "items": _ref("Choice")},
+        "min": {"type": ["number", "null"]}, "max": {"type": ["number", "null"]}, "unit": _nullable(_string()),
+        "input_only": {"type": "boolean", "description": "Chỉ là số liệu đầu vào cho tiêu chí khác; không tính điểm."},
+    }),
+    "Section": _object({"code": _string(enum=list(DIMENSIONS)), "papi": {"type": "integer"}, "title": _string(),
+                        "items": {"type": "array", "items": _ref("Item")}}),
+    "Checklist": {"allOf": [_ref("ChecklistSummary"), _object({
+        "sections": {"type": "array", "items": _ref("Section")}})]},
+    "Unit": _object({
+        "code": _string(pattern=r"^\d+$"), "name": _string(), "kind": _string(),
+        "district_code": _nullable(_string(description="Quận, huyện (null với xã sau cải cách 2025).")),
+    }),
+    "Units": _object({
+        "date": DATE, "district": _nullable(_string()),
+        "districts": {"type": "array", "items": _ref("Unit"), "description": "Chỉ khi không có tham số district."},
+        "communes": {"type": "array", "items": _ref("Unit")},
+    }, required=("date", "district", "communes")),
+    "Person": _object({"name": _string(minLength=1, maxLength=120), "position": _string(minLength=1, maxLength=200)}),
+    "TeamMember": _object({"name": _string(minLength=1, maxLength=120), "position": _string(minLength=1, maxLength=200),
+                           "role": _string(enum=["truong_doan", "thanh_vien"], default="thanh_vien")},
+                          required=("name", "position")),
+    "NewInspection": _object({
+        "client_id": _string(minLength=8, maxLength=64,
+                             description="Mã do máy tính bảng sinh; gửi lại cùng mã trả về phiếu đã tạo."),
+        "checklist": _string(examples=["papi-xa"]), "commune_code": _string(pattern=r"^\d+$", examples=["00001"]),
+        "inspection_date": DATE, "villages": {"type": "integer", "minimum": 1, "maximum": 500},
+        "team": {"type": "array", "items": _ref("TeamMember"), "description": "Đúng một trưởng đoàn."},
+        "commune_reps": {"type": "array", "items": _ref("Person")},
+        "plan_reference": _string(maxLength=500),
+    }, required=("checklist", "commune_code", "inspection_date", "villages")),
+    "Created": _object({"id": {"type": "integer"}, "status": _string(enum=["draft", "finalised", "superseded"]),
+                        "version": {"type": "integer"}}),
+    "InspectionSummary": _object({
+        "id": {"type": "integer"}, "client_id": _nullable(_string()),
+        "status": _string(enum=["draft", "finalised", "superseded"]), "version": {"type": "integer"},
+        "revision": {"type": "integer"}, "replaces": {"type": ["integer", "null"]}, "checklist": _string(),
+        "checklist_version": {"type": "integer"}, "commune_code": _string(), "commune_name": _string(),
+        "district_code": _nullable(_string()), "district_name": _nullable(_string()), "inspection_date": DATE,
+        "villages": {"type": "integer"}, "total_score": {"type": ["number", "null"]},
+    }),
+    "InspectionList": _object({"inspections": {"type": "array", "items": _ref("InspectionSummary")}}),
+    "PhotoRef": _object({"id": {"type": "integer"}, "item": CODE, "width": {"type": "integer"},
+                         "height": {"type": "integer"}}),
+    "InspectionDetail": {"allOf": [_ref("InspectionSummary"), _object({
+        "team": {"type": "array", "items": _ref("TeamMember")},
+        "commune_reps": {"type": "array", "items": _ref("Person")},
+        "plan_reference": _string(), "answers": _ref("Answers"), "notes": _ref("Notes"),
+        "photos": {"type": "array", "items": _ref("PhotoRef")}, "minutes_sha256": _nullable(_string()),
+        "findings": {"type": "array", "items": _ref("Finding")}, "scores": _ref("Scores"),
+        "missing": {"type": "array", "items": CODE},
+    })]},
+    "Finding": _object({
+        "code": _string(description="Mã tiêu chí với quy tắc của chính tiêu chí, nếu không là mã quy tắc chung "
+                                    "(J-01, E-01, X-02)."),
+        "items": {"type": "array", "items": CODE}, "kind": _string(enum=["violation", "recommendation"]),
+        "severity": _string(enum=["normal", "high"]), "repeat": {"type": "boolean"}, "deadline": _nullable(DATE),
+        "title": _string(), "legal_basis": _string(),
+    }, description="Một phát hiện, đúng như giao diện đánh giá (criteria.md) công bố."),
+    "Scores": _object({**{d: {"type": "number", "minimum": 0, "maximum": 10} for d in DIMENSIONS},
+                       "total": {"type": "number", "minimum": 0, "maximum": 80}},
+                      required=("total",), additionalProperties={"type": "number"}),
+    "AnswersRequest": _object({
+        "answers": _ref("Answers"), "notes": _ref("Notes"),
+        "base_version": {"type": "integer", "description": "`version` của phiếu mà máy tính bảng đã tải."},
+    }, required=("base_version",)),
+    "Evaluation": _object({
+        "version": {"type": "integer"}, "findings": {"type": "array", "items": _ref("Finding")},
+        "scores": _ref("Scores"), "missing": {"type": "array", "items": CODE},
+    }),
+    "PhotoUpload": _object({"item": CODE, "file": _string(contentMediaType="image/*",
+                                                          description="JPEG, PNG hoặc WebP, tối đa 20 MB.")}),
+    "Photo": _object({"id": {"type": "integer"}, "item": CODE, "width": {"type": "integer", "maximum": 1600},
+                      "height": {"type": "integer", "maximum": 1600},
+                      "version": {"type": "integer",
+                                  "description": "Phiên bản mới của phiếu (ảnh cũng tăng version)."}}),
+    "Finalised": _object({
+        "id": {"type": "integer"}, "status": _string(enum=["finalised"]), "version": {"type": "integer"},
+        "findings": {"type": "array", "items": _ref("Finding")}, "scores": _ref("Scores"),
+        "minutes_sha256": _nullable(_string(description="SHA-256 của biên bản PDF; null khi chưa có.")),
+    }),
+}
+
+
+def _operation(summary: str, tag: str, responses: dict[str, Any], *, security: list | None = None,
+               body: dict[str, Any] | None = None, parameters: list | None = None, op_id: str) -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
+                                 "security": READ if security is None else security, "responses": responses}
+    if parameters:
+        operation["parameters"] = parameters
+    if body:
+        operation["requestBody"] = body
+    return operation
+
+
+def _json_body(name: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+PATHS: dict[str, Any] = {
+    "/login": {"post": _operation(
+        "Đăng nhập (không cần CSRF); sai 5 lần liên tiếp thì khóa 5 phút", "session", {
+            "200": _json(_ref("Session"), "Đã đăng nhập; cookie phiên được đặt."),
+            "400": BAD_REQUEST, "401": _error("Sai tên đăng nhập/mật khẩu, hoặc tài khoản đang bị khóa tạm thời."),
+            "422": INVALID,
+        }, security=[], body=_json_body("LoginRequest"), op_id="login")},
+    "/logout": {"post": _operation("Đăng xuất", "session", {
+        "204": {"description": "Đã đăng xuất."}, "400": BAD_REQUEST, "401": UNAUTHORISED,
+    }, security=WRITE, op_id="logout")},
+    "/session": {"get": _operation("Người dùng hiện tại và mã CSRF mới", "session", {
+        "200": _json(_ref("Session"), "Phiên đang mở."), "401": UNAUTHORISED,
+    }, op_id="getSession")},
+    "/checklists": {"get": _operation("Các checklist (mọi phiên bản) và thời gian hiệu lực", "catalog", {
+        "200": _json(_object({"checklists": {"type": "array", "items": _ref("ChecklistSummary")}}), "Danh sách."),
+        "401": UNAUTHORISED,
+    }, op_id="listChecklists")},
+    "/checklists/{checklist_id}": {"get": _operation("Một checklist đầy đủ: phần, tiêu chí, hướng dẫn", "catalog", {
+        "200": _json(_ref("Checklist"), "Checklist."), "401": UNAUTHORISED, "404": NOT_FOUND, "422": INVALID,
+    }, parameters=[
+        {"name": "checklist_id", "in": "path", "required": True, "schema": _string(examples=["papi-xa"])},
+        {"name": "version", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
+         "description": "Phiên bản cụ thể (ưu tiên hơn date)."},
+        {"name": "date", "in": "query", "required": False, "schema": DATE,
+         "description": "Phiên bản có hiệu lực vào ngày này; không có cả hai: phiên bản mới nhất."},
+    ], op_id="getChecklist")},
+    "/units": {"get": _operation("Quận, huyện và xã, phường có hiệu lực vào một ngày", "units", {
+        "200": _json(_ref("Units"), "Đơn vị hành chính."), "401": UNAUTHORISED,
+        "404": _error("Không có quận, huyện này vào ngày đó."), "422": INVALID,
+    }, parameters=[
+        {"name": "district", "in": "query", "required": False, "schema": _string(pattern=r"^\d+$"),
+         "description": "Chỉ các xã của quận, huyện này."},
+        {"name": "date", "in": "query", "required": False, "schema": DATE, "description": "Mặc định: hôm nay."},
+    ], op_id="listUnits")},
+    "/inspections": {
+        "get": _operation("Các phiếu kiểm tra người dùng được xem, mới nhất trước", "inspections", {
+            "200": _json(_ref("InspectionList"), "Danh sách phiếu."), "401": UNAUTHORISED, "422": INVALID,
+        }, parameters=[
+            {"name": "commune", "in": "query", "required": False, "schema": _string()},
+            {"name": "status", "in": "query", "required": False,
+             "schema": _string(enum=["draft", "finalised", "superseded"])},
+            {"name": "mine", "in": "query", "required": False, "schema": _string(enum=["1", "true"]),
+             "description": "Chỉ phiếu do mình lập."},
+        ], op_id="listInspections"),
+        "post": _operation("Lập phiếu kiểm tra (idempotent theo client_id)", "inspections", {
+            "200": _json(_ref("Created"), "client_id đã dùng: trả lại phiếu đã lập, không tạo phiếu thứ hai."),
+            "201": _json(_ref("Created"), "Đã lập phiếu nháp."), "400": BAD_REQUEST, "401": UNAUTHORISED,
+            "403": FORBIDDEN, "422": INVALID,
+        }, security=WRITE, body=_json_body("NewInspection"), op_id="createInspection"),
+    },
+    "/inspections/{inspection_id}": {"get": _operation("Một phiếu: câu trả lời, ảnh, phát hiện, điểm", "inspections", {
+        "200": _json(_ref("InspectionDetail"), "Phiếu kiểm tra."), "401": UNAUTHORISED, "403": FORBIDDEN,
+        "404": NOT_FOUND,
+    }, parameters=[INSPECTION_ID], op_id="getInspection")},
+    "/inspections/{inspection_id}/answers": {"put": _operation(
+        "Lưu một loạt câu trả lời và ghi chú (tất cả hoặc không), kiểm tra base_version", "inspections", {
+            "200": _json(_ref("Evaluation"), "Đã lưu; kết quả đánh giá tạm thời."), "400": BAD_REQUEST,
+            "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
+            "409": LOCKED, "422": INVALID,
+        }, security=WRITE, body=_json_body("AnswersRequest"), parameters=[INSPECTION_ID], op_id="saveAnswers")},
+    "/inspections/{inspection_id}/photos": {"post": _operation(
+        "Đính kèm ảnh minh chứng cho một tiêu chí", "inspections", {
+            "201": _json(_ref("Photo"), "Đã lưu ảnh (thu nhỏ còn tối đa 1600 px, bỏ siêu dữ liệu)."),
+            "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND, "409": LOCKED,
+            "413": _error("Tệp quá lớn."), "422": _error("Thiếu tiêu chí, thiếu tệp, hoặc tệp không phải ảnh hợp lệ."),
+        }, security=WRITE, parameters=[INSPECTION_ID], op_id="addPhoto",
+        body={"required": True, "content": {"multipart/form-data": {"schema": _ref("PhotoUpload")}}})},
+    "/inspections/{inspection_id}/finalize": {"post": _operation(
+        "Hoàn tất: lưu phát hiện, điểm, biện pháp khắc phục và khóa phiếu", "inspections", {
+            "200": _json(_ref("Finalised"), "Đã hoàn tất."), "400": BAD_REQUEST, "401": UNAUTHORISED,
+            "403": FORBIDDEN, "404": NOT_FOUND, "409": LOCKED,
+            "422": _error("Còn tiêu chí bắt buộc chưa trả lời: `missing`."),
+        }, security=WRITE, parameters=[INSPECTION_ID], op_id="finalizeInspection")},
+    "/inspections/{inspection_id}/revise": {"post": _operation(
+        "Lập bản sửa đổi (phiếu nháp mới thay thế phiếu đã hoàn tất)", "inspections", {
+            "201": _json(_ref("InspectionSummary"), "Bản sửa đổi nháp (`replaces` = phiếu gốc)."),
+            "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
+            "409": _error("Chỉ lập bản sửa đổi cho phiếu đã hoàn tất."),
+        }, security=WRITE, parameters=[INSPECTION_ID], op_id="reviseInspection")},
+    "/openapi.json": {"get": _operation("Tài liệu OpenAPI này", "meta", {
+        "200": _json({"type": "object"}, "Tài liệu OpenAPI 3.1."),
+    }, security=[], op_id="getOpenAPI")},
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "API kiểm tra UBND cấp xã (PAPI)",
+            "version": API_VERSION,
+            "description": (
+                "API JSON cho ứng dụng máy tính bảng của đoàn kiểm tra theo Kế hoạch 122/KH-UBND. "
+                "Đăng nhập bằng POST /login: máy chủ đặt cookie phiên và trả `csrf_token`; mọi yêu cầu thay đổi "
+                "dữ liệu (POST, PUT) sau đó phải gửi header X-CSRFToken với mã này (GET /session cấp lại mã). "
+                "Mọi lỗi có dạng {\"error\": thông điệp tiếng Việt, ...chi tiết}."),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "tags": [{"name": n} for n in ("session", "catalog", "units", "inspections", "meta")],
+        "security": READ,
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "cookieSession": {"type": "apiKey", "in": "cookie", "name": "session",
+                                  "description": "Cookie phiên Flask, đặt khi đăng nhập."},
+                "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+                              "description": "`csrf_token` từ POST /login hoặc GET /session; bắt buộc với POST, PUT."},
+            },
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """A fresh copy of the document (callers may change theirs without touching the cached one)."""
+    return copy.deepcopy(_document())
