@@ -238,9 +238,32 @@ class RemediationAction(db.Model):
     district_code: Mapped[str | None] = mapped_column(String(10), index=True)
     deadline: Mapped[dt.date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    return_reason: Mapped[str | None] = mapped_column(Text)  # why an inspector sent the evidence back
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     finding: Mapped[FindingRecord] = relationship(back_populates="action")
+    evidence: Mapped[list[RemediationEvidence]] = relationship(
+        back_populates="action", cascade="all, delete-orphan", order_by="RemediationEvidence.id")
+
+
+class RemediationEvidence(db.Model):
+    """What the commune sent to show a finding was fixed: a photo or a PDF, with a note."""
+
+    __tablename__ = "remediation_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("remediation_action.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # photo | pdf
+    stored_name: Mapped[str | None] = mapped_column(String(80))
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[RemediationAction] = relationship(back_populates="evidence")
 
 
 class MinutesDocument(db.Model):
