@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from inspect_app import create_app
@@ -48,13 +50,27 @@ def password_hash():
     return generate_password_hash(PASSWORD, method="scrypt")
 
 
-def _database_url(backend: str, tmp_path: Path) -> str:
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this test run's own on the test server, so that parallel runs never collide."""
+    server = os.environ.get("TEST_POSTGRES_URL")
+    if not server:
+        pytest.fail("TEST_POSTGRES_URL is not set: run the tests through ./scripts/test.sh, which starts PostgreSQL")
+    name = f"inspect_test_{os.getpid()}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
+def _database_url(backend: str, tmp_path: Path, request) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
-    url = os.environ.get("TEST_POSTGRES_URL")
-    if not url:
-        pytest.fail("TEST_POSTGRES_URL is not set: run the tests through ./scripts/test.sh, which starts PostgreSQL")
-    return url
+    return request.getfixturevalue("postgres_url")
 
 
 def make_app(database_url: str, tmp_path: Path, **extra):
@@ -86,7 +102,7 @@ def seed(app, password_hash: str) -> None:
 @pytest.fixture(params=BACKENDS)
 def db_app(request, tmp_path, password_hash):
     """An app on a freshly seeded database, once on SQLite and once on PostgreSQL."""
-    app = make_app(_database_url(request.param, tmp_path), tmp_path, WTF_CSRF_ENABLED=False)
+    app = make_app(_database_url(request.param, tmp_path, request), tmp_path, WTF_CSRF_ENABLED=False)
     seed(app, password_hash)
     yield app
     from inspect_app.extensions import db
@@ -98,9 +114,9 @@ def db_app(request, tmp_path, password_hash):
 
 
 @pytest.fixture
-def app(tmp_path, password_hash):
+def app(tmp_path, password_hash, request):
     """An app on a seeded SQLite database, with CSRF protection on as in production."""
-    app = make_app(_database_url("sqlite", tmp_path), tmp_path)
+    app = make_app(_database_url("sqlite", tmp_path, request), tmp_path)
     seed(app, password_hash)
     return app
 
