@@ -5,11 +5,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, catalog_views, errors, inspections, remediation
+    from . import api, auth, catalog_views, dashboard, errors, inspections, remediation
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(catalog_views.blueprint)
     app.register_blueprint(inspections.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(remediation.blueprint)
+    app.register_blueprint(dashboard.blueprint)
     errors.register(app)
