@@ -15,6 +15,7 @@ from .extensions import db
 from .models import AdminUnit, Team, User
 from .services import ServiceError
 from .services.accounts import create_user
+from .services.reminders import build_digests, send_digests
 from .services.units import import_merges, import_units
 
 catalog_group = AppGroup("catalog", help="Kiểm tra danh mục tiêu chí và luật.")
@@ -121,7 +122,27 @@ def init_db(demo: bool) -> None:
         click.echo(f"Đã tạo {created} tài khoản mẫu: {', '.join(a[0] for a in DEMO_ACCOUNTS)}.")
 
 
+@click.command("remind")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Ngày tính hạn (YYYY-MM-DD).")
+@click.option("--print", "print_only", is_flag=True, help="Chỉ in bản tin, không gửi thư.")
+@with_appcontext
+def remind(as_of: dt.datetime, print_only: bool) -> None:
+    """Send (or print) each district's digest of remediation due soon and overdue."""
+    day = as_of.date()
+    digests = build_digests(db.session, current_app.extensions["catalog"].calendar, day)
+    smtp = current_app.config.get("SMTP")
+    if print_only or not smtp:
+        for digest in digests:
+            click.echo(f"== {digest.subject(day)}\nNgười nhận: {', '.join(digest.recipients) or '(chưa có địa chỉ thư)'}")
+            click.echo(digest.body(day) + "\n")
+        click.echo(f"{len(digests)} bản tin." + ("" if smtp or print_only else " (Chưa cấu hình SMTP: chỉ in ra.)"))
+        return
+    sent = send_digests(digests, day, smtp)
+    click.echo(f"Đã gửi {sent} thư nhắc việc cho {len(digests)} quận, huyện.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(catalog_group)
     app.cli.add_command(units_group)
     app.cli.add_command(init_db)
+    app.cli.add_command(remind)

@@ -5,6 +5,7 @@ import os
 import secrets
 
 from .evaluation import PROJECT_ROOT, catalog_root
+from .services.reminders import SmtpSettings
 
 
 def _database_url() -> str:
@@ -14,6 +15,16 @@ def _database_url() -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return url
+
+
+def _smtp() -> SmtpSettings | None:
+    host = os.environ.get("INSPECT_SMTP_HOST")
+    if not host:
+        return None
+    return SmtpSettings(host=host, port=int(os.environ.get("INSPECT_SMTP_PORT", "25")),
+                        sender=os.environ.get("INSPECT_SMTP_FROM", "kiemtra@noivu.hanoi.gov.vn"),
+                        username=os.environ.get("INSPECT_SMTP_USER"), password=os.environ.get("INSPECT_SMTP_PASSWORD"),
+                        starttls=os.environ.get("INSPECT_SMTP_STARTTLS", "0") == "1")
 
 
 class Config:
@@ -34,3 +45,4 @@ class Config:
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = None  # a tablet page stays open all day on site
     JSON_AS_ASCII = False
+    SMTP = _smtp()

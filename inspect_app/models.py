@@ -68,6 +68,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(256))
     full_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(200))  # reminders go here
     position: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(16))
     district_code: Mapped[str | None] = mapped_column(String(10))
