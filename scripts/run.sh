@@ -2,7 +2,7 @@
 # Set up and start the app on http://127.0.0.1:5000 with demo accounts on SQLite
 # (instance/inspect.db). Demo password: $INSPECT_DEMO_PASSWORD, default KiemTra@2020.
 source "$(dirname "$0")/bootstrap.sh"
-apt_install gcc python3-dev
+apt_install gcc python3-dev fonts-liberation2 libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 setup_venv
 export INSPECT_SECRET_KEY="${INSPECT_SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"
 .venv/bin/python -m flask --app inspect_app init-db --demo

@@ -1,0 +1,358 @@
+"""The inspection minutes (biên bản kiểm tra) as a PDF: plain data in, PDF bytes out.
+
+No Flask and no database: the caller builds a MinutesData (inspect_app.pdf.build has helpers
+that turn the domain objects into its parts) and calls render_minutes(). The layout follows
+/work/shared/spec/minutes.md (Nghị định 30/2020/NĐ-CP, Phụ lục I and Mẫu 1.9).
+
+Safety: the HTML comes from a Jinja template with autoescape on, so user text is text; and the
+only URL fetcher WeasyPrint gets (fetch.StaticOnlyFetcher) answers nothing but the stylesheet and
+the four Liberation Serif 2 font files, so even a template mistake cannot make the renderer read
+a file or a URL.
+
+Reproducibility: the same MinutesData gives byte-identical PDFs (same WeasyPrint, fonts and
+Pango): the creation date is the end of the inspection (not "now"), the PDF /ID is derived from
+the record, and font subset names are hashes of the font description.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import os
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import jinja2
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, path2url
+
+from .fetch import ForbiddenURL, StaticOnlyFetcher
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent.parent
+TEMPLATE_DIR = PROJECT_ROOT / "templates" / "pdf"
+STATIC_DIR = PACKAGE_DIR / "static"
+STYLESHEET = STATIC_DIR / "minutes.css"
+# Liberation Serif 2.x (Debian package fonts-liberation2): metric-compatible with Times New Roman
+# and complete for Vietnamese. Debian's fonts-liberation 1.07 lacks Ơ, Ư and the dot-below
+# letters, so the files are named by path and checked, never looked up by family name.
+DEFAULT_FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
+FONT_FILES = ("LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf",
+              "LiberationSerif-Italic.ttf", "LiberationSerif-BoldItalic.ttf")
+# The stylesheet names the fonts as "fonts/<file>" relative to the static folder; the fetcher maps
+# exactly those URLs to the font files (nothing is copied into the project).
+FONT_URL_DIR = "fonts"
+VIETNAMESE_PROBE = "ĂÂĐÊÔƠƯăâđêôơưẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ"
+TIMEZONE = dt.timezone(dt.timedelta(hours=7), "ICT")
+HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+VIOLATION_LABEL, RECOMMENDATION_LABEL = "Vi phạm", "Khuyến nghị"
+NO_OPINION = "Không có ý kiến khác"
+# Control characters other than tab and newline, and the bidi overrides/isolates that can make
+# printed text read differently from the stored text.
+_UNSAFE_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+class MinutesRenderError(RuntimeError):
+    """The minutes could not be rendered (missing or unsuitable font, forbidden resource)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# The data the minutes print
+# ---------------------------------------------------------------------------------------------
+
+class TeamMember(NamedTuple):
+    name: str
+    position: str
+    role_label: str  # "Trưởng đoàn" / "Thành viên" (/ "Thư ký" …)
+
+
+class CommuneRep(NamedTuple):
+    name: str
+    position: str
+
+
+class ChecklistRow(NamedTuple):
+    code: str
+    question: str
+    answer: str  # the answer in words (Item.display)
+    note: str = ""
+
+
+class ScoreLine(NamedTuple):
+    code: str  # dimension code, e.g. "TG"
+    title: str
+    score: float  # 0–10
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    papi: int
+    title: str
+    rows: tuple[ChecklistRow, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "rows", tuple(ChecklistRow(*r) for r in self.rows))
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingLine:
+    number: int
+    code: str
+    title: str
+    legal_basis: str
+    remediation: str
+    deadline: dt.date | None
+    responsible: str
+    repeat: bool = False
+    kind_label: str = VIOLATION_LABEL  # "Vi phạm" / "Khuyến nghị"
+    severity_high: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class MinutesData:
+    """Everything the minutes print. Sequences may be given as lists; they are stored as tuples."""
+
+    issuing_body: str = "UBND THÀNH PHỐ HÀ NỘI"
+    team_name: str  # "ĐOÀN KIỂM TRA SỞ NỘI VỤ"
+    number: str  # "15/BB-ĐKT": the caller's numbering scheme, printed as "Số: {number}"
+    place_date_line: str  # "Hà Nội, ngày 15 tháng 9 năm 2020" (see place_date_line())
+    commune_name: str  # "Phường Phúc Xá"
+    district_name: str | None  # "Quận Ba Đình"; None after the 2025 reform (then omitted)
+    inspection_date: dt.date
+    start_time: str  # "08:30"
+    end_time: str  # "11:45"
+    place: str  # "trụ sở UBND Phường Phúc Xá"
+    plan_reference: str = ""  # "Kế hoạch số 45/KH-SNV ngày 01/9/2020 của Sở Nội vụ …"
+    team: tuple[TeamMember, ...]
+    commune_reps: tuple[CommuneRep, ...]
+    sections: tuple[SectionResult, ...]
+    findings: tuple[FindingLine, ...]
+    scores: tuple[ScoreLine, ...]
+    total: float
+    commune_opinion: str = ""
+    copies: int = 2
+    commune_signer: str
+    team_head: str
+    commune_refusal_reason: str | None = None
+    team_refusal_reason: str | None = None
+    inspection_id: int | str
+    revision: int = 1
+    replaces_number: str | None = None
+    checklist_version: str  # "papi-xa@1"
+    record_sha256: str = ""  # SHA-256 (hex) of the finalised record; empty for a draft
+    draft: bool = False
+
+    def __post_init__(self):
+        conv = {"team": TeamMember, "commune_reps": CommuneRep, "scores": ScoreLine}
+        for name, kind in conv.items():
+            object.__setattr__(self, name, tuple(kind(*x) for x in getattr(self, name)))
+        object.__setattr__(self, "sections", tuple(self.sections))
+        object.__setattr__(self, "findings", tuple(self.findings))
+        problems = []
+        for name in ("start_time", "end_time"):
+            if not HH_MM.match(getattr(self, name)):
+                problems.append(f"{name} must be HH:MM, got {getattr(self, name)!r}")
+        if self.copies < 1:
+            problems.append("copies must be at least 1")
+        if self.revision < 1:
+            problems.append("revision must be at least 1")
+        if self.record_sha256 and not SHA256_HEX.match(self.record_sha256):
+            problems.append("record_sha256 must be 64 lower-case hex digits")
+        if not self.draft and not self.record_sha256:
+            problems.append("final (non-draft) minutes need the record_sha256 of the finalised record")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+# ---------------------------------------------------------------------------------------------
+# Vietnamese formatting
+# ---------------------------------------------------------------------------------------------
+
+def clean_text(value: str) -> str:
+    """NFC, without control characters or bidi overrides (tab and newline are kept)."""
+    return unicodedata.normalize("NFC", _UNSAFE_CHARS.sub("", value))
+
+
+def vn_date(day: dt.date | None, empty: str = "—") -> str:
+    """dd/mm/yyyy, or `empty` for no date."""
+    return day.strftime("%d/%m/%Y") if day else empty
+
+
+def vn_score(value: float) -> str:
+    """A score with two decimals and the Vietnamese decimal comma: 8.888 → "8,89"."""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def vn_long_date(day: dt.date) -> str:
+    """"ngày 15 tháng 9 năm 2020"; days below 10 and months below 3 get a leading zero (NĐ 30/2020)."""
+    day_text = f"{day.day:02d}" if day.day < 10 else str(day.day)
+    month_text = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day_text} tháng {month_text} năm {day.year}"
+
+
+def place_date_line(place: str, day: dt.date) -> str:
+    """"Hà Nội, ngày 15 tháng 9 năm 2020": the line under the national motto."""
+    return f"{place}, {vn_long_date(day)}"
+
+
+def vn_clock(hh_mm: str) -> str:
+    """"08:30" → "08 giờ 30"."""
+    hours, minutes = hh_mm.split(":")
+    return f"{hours} giờ {minutes}"
+
+
+def upper_vn(text: str) -> str:
+    return unicodedata.normalize("NFC", text.upper())
+
+
+def closing_sentence(end_time: str, copies: int) -> str:
+    return (f"Biên bản kết thúc vào hồi {vn_clock(end_time)} cùng ngày, được lập thành {copies} bản có giá trị "
+            "như nhau, đã đọc lại cho các thành viên cùng nghe và nhất trí ký tên.")
+
+
+def footer_line(data: MinutesData) -> str:
+    """The line printed at the foot of every page, matching a paper copy to the stored record.
+
+    A draft has no finalised record yet; its footer says so in words ("DỰ THẢO"), which also puts
+    the word in the text layer in a form every extractor reads (diagonal watermark text is
+    extracted in pieces by poppler).
+    """
+    head = f"Mã phiếu {data.inspection_id} · lần {data.revision} · {data.checklist_version} · "
+    if data.draft:
+        return f"DỰ THẢO · {head}chưa chốt, chưa có SHA-256"
+    return f"{head}SHA-256 {data.record_sha256}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+def font_dir() -> Path:
+    """Where Liberation Serif 2 lives: INSPECT_PDF_FONT_DIR, else Debian's fonts-liberation2 folder."""
+    return Path(os.environ.get("INSPECT_PDF_FONT_DIR") or DEFAULT_FONT_DIR)
+
+
+@functools.lru_cache(maxsize=4)
+def _checked_fonts(directory: Path) -> tuple[Path, ...]:
+    """The four font files, after checking that each one has every Vietnamese letter."""
+    from fontTools.ttLib import TTFont
+
+    paths = tuple(directory / name for name in FONT_FILES)
+    for path in paths:
+        if not path.is_file():
+            raise MinutesRenderError(f"font file missing: {path} (install fonts-liberation2 or set INSPECT_PDF_FONT_DIR)")
+        with TTFont(path, lazy=True) as font:
+            cmap = font.getBestCmap()
+        missing = sorted({ch for ch in VIETNAMESE_PROBE if ord(ch) not in cmap})
+        if missing:
+            raise MinutesRenderError(f"{path} lacks Vietnamese glyphs {''.join(missing)}: use Liberation Serif 2.x")
+    return paths
+
+
+def _whitelist() -> dict[str, Path]:
+    """URL → file for everything the renderer may read: the stylesheet and the fonts."""
+    base = static_base_url()
+    allowed = {base + STYLESHEET.name: STYLESHEET}
+    for path in _checked_fonts(font_dir()):
+        allowed[f"{base}{FONT_URL_DIR}/{path.name}"] = path
+    return allowed
+
+
+def static_base_url() -> str:
+    """The fixed base every relative URL of the minutes resolves against (the static folder)."""
+    return path2url(str(STATIC_DIR)).rstrip("/") + "/"
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(vn_date=vn_date, vn_score=vn_score, vn_clock=vn_clock, vn_long_date=vn_long_date,
+                       upper_vn=upper_vn)
+    return env
+
+
+def _cleaned(value: Any) -> Any:
+    """The data with every string NFC-normalised and stripped of control and bidi characters."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_cleaned(v) for v in value))
+    if isinstance(value, tuple):
+        return tuple(_cleaned(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return type(value)(**{f.name: _cleaned(getattr(value, f.name)) for f in fields(value) if f.init})
+    return value
+
+
+def render_html(data: MinutesData) -> str:
+    """The minutes as HTML (what WeasyPrint lays out); useful for debugging the template."""
+    data = _cleaned(data)
+    created = dt.datetime.combine(data.inspection_date, dt.time.fromisoformat(data.end_time), TIMEZONE)
+    html = _environment().get_template("minutes.html").render(
+        d=data,
+        district_suffix=f", {data.district_name}" if data.district_name else "",
+        commune_upper=upper_vn(data.commune_name),
+        opening_date=vn_long_date(data.inspection_date),
+        opinion_paragraphs=[p.strip() for p in (data.commune_opinion or "").split("\n") if p.strip()]
+        or [NO_OPINION + "."],
+        score_max=10 * len(data.scores),
+        closing=closing_sentence(data.end_time, data.copies),
+        footer=footer_line(data),
+        created=created.isoformat(),
+    )
+    return unicodedata.normalize("NFC", html)
+
+
+def _pdf_identifier(data: MinutesData) -> bytes:
+    key = f"{data.inspection_id}|{data.revision}|{data.record_sha256}|{data.draft}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32].encode()
+
+
+_per_thread = threading.local()
+
+
+def _resources() -> tuple[StaticOnlyFetcher, FontConfiguration, CSS]:
+    """The fetcher, font configuration and parsed stylesheet, made once per thread.
+
+    A FontConfiguration per render leaks about 0.25 MB of Fontconfig/Pango memory each time in
+    WeasyPrint 70 (measured with bench/pdf.py); one per thread stays flat and gives the same bytes.
+    Per thread, because Pango and Fontconfig objects are not meant to be shared between threads.
+    """
+    key = (font_dir(), STYLESHEET.stat().st_mtime_ns)
+    cached = getattr(_per_thread, "resources", None)
+    if cached is None or cached[0] != key:
+        fetcher = StaticOnlyFetcher(_whitelist())
+        font_config = FontConfiguration()
+        stylesheet = CSS(url=static_base_url() + STYLESHEET.name, url_fetcher=fetcher, font_config=font_config)
+        cached = _per_thread.resources = (key, (fetcher, font_config, stylesheet))
+    return cached[1]
+
+
+def render_minutes(data: MinutesData) -> bytes:
+    """The minutes as PDF bytes (A4, Liberation Serif 2 embedded as subsets)."""
+    try:
+        fetcher, font_config, stylesheet = _resources()
+        document = HTML(string=render_html(data), base_url=static_base_url(), url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config,
+                                  pdf_identifier=_pdf_identifier(data))
+    except FatalURLFetchingError as error:
+        raise MinutesRenderError(str(error.__cause__ or error)) from error.__cause__
+
+
+__all__ = [
+    "ChecklistRow", "CommuneRep", "FindingLine", "ForbiddenURL", "MinutesData", "MinutesRenderError",
+    "ScoreLine", "SectionResult", "TeamMember", "closing_sentence", "footer_line", "place_date_line",
+    "render_html", "render_minutes", "vn_date", "vn_long_date", "vn_score",
+]
