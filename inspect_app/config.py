@@ -5,6 +5,7 @@ import os
 import secrets
 
 from .evaluation import PROJECT_ROOT, catalog_root
+from .services.minutes import MinutesSettings
 from .services.reminders import SmtpSettings
 
 
@@ -46,3 +47,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a tablet page stays open all day on site
     JSON_AS_ASCII = False
     SMTP = _smtp()
+    MINUTES = MinutesSettings(
+        issuing_body=os.environ.get("INSPECT_MINUTES_ISSUER", MinutesSettings.issuing_body),
+        team_name=os.environ.get("INSPECT_MINUTES_TEAM", MinutesSettings.team_name),
+        number_format=os.environ.get("INSPECT_MINUTES_NUMBER", MinutesSettings.number_format),
+    )

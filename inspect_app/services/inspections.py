@@ -1,6 +1,7 @@
 """Inspections: create, answer, attach photos, finalise, revise. Each call is one transaction."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, Answer, Commun
 from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_view, require_edit, require_view
 from .audit import record
+from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, stored_minutes
 from .photos import StoredPhoto, store_photo
 from .units import commune_on
 
@@ -297,8 +299,12 @@ def _attach_photo(session: Session, actor: User, inspection: Inspection, item_co
     return photo
 
 
-def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int) -> tuple[Inspection, Evaluation]:
-    """Evaluate, store findings, scores and one remediation action per finding, then lock."""
+def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int,
+             minutes: MinutesSettings = MinutesSettings()) -> tuple[Inspection, Evaluation]:
+    """Evaluate, store findings, scores and one remediation action per finding, freeze the minutes, lock.
+
+    All in one transaction: if the PDF cannot be rendered, nothing is finalised.
+    """
     inspection = get_inspection(session, actor, inspection_id)
     require_edit(actor, inspection)
     _require_draft(inspection)
@@ -324,8 +330,12 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
         for old in replaced.findings:
             if old.action and old.action.status != "verified":
                 old.action.status = SUPERSEDED
+    session.flush()
+    document = freeze_minutes(session, catalog, inspection, minutes, RecordContent(
+        answers_of(inspection), notes_of(inspection), list(inspection.findings), dict(evaluation.scores)))
     record(session, actor, "finalize", "inspection", inspection.id, findings=len(evaluation.findings),
-           total=evaluation.scores["total"])
+           total=evaluation.scores["total"], minutes=document.number, minutes_sha256=document.sha256,
+           record_sha256=inspection.record_sha256)
     try:
         session.commit()
     except StaleDataError:
@@ -389,7 +399,11 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
         "plan_reference": inspection.plan_reference,
         "answers": answers_of(inspection), "notes": notes_of(inspection),
         "photos": [{"id": p.id, "item": p.item_code, "width": p.width, "height": p.height} for p in inspection.photos],
-        "minutes_sha256": inspection.minutes_sha256,
+        "minutes_sha256": inspection.minutes_sha256, "record_sha256": inspection.record_sha256,
+        "start_time": inspection.start_time, "end_time": inspection.end_time, "place": inspection.place,
+        "copies": inspection.copies, "commune_opinion": inspection.commune_opinion,
+        "commune_refusal_reason": inspection.commune_refusal_reason,
+        "team_refusal_reason": inspection.team_refusal_reason,
     }
     if inspection.status == DRAFT:
         evaluation = evaluate_inspection(session, catalog, inspection)
@@ -399,3 +413,66 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
         detail |= {"findings": [f.to_contract() for f in inspection.findings], "scores": inspection.scores,
                    "missing": []}
     return detail
+
+
+def minutes_for(session: Session, catalog: Catalog, actor: User, inspection_id: int,
+                settings: MinutesSettings) -> tuple[bytes, bool]:
+    """The frozen minutes (finalised or superseded), else a watermarked draft; and whether it is a draft."""
+    inspection = get_inspection(session, actor, inspection_id)
+    stored = stored_minutes(session, inspection)
+    if stored is not None:
+        return stored.pdf, False
+    evaluation = evaluate_inspection(session, catalog, inspection)
+    content = RecordContent(answers_of(inspection), notes_of(inspection), list(evaluation.findings),
+                            dict(evaluation.scores))
+    return draft_minutes(session, catalog, inspection, settings, content), True
+
+
+CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+DETAIL_TEXTS = {"place": 200, "plan_reference": 500, "commune_opinion": 4000,
+                "commune_refusal_reason": 1000, "team_refusal_reason": 1000}
+
+
+def update_details(session: Session, actor: User, inspection_id: int, data: Any) -> Inspection:
+    """The minutes' own facts: times, place, plan, copies, the commune's opinion, refusals to sign."""
+    inspection = get_inspection(session, actor, inspection_id)
+    require_edit(actor, inspection)
+    _require_draft(inspection)
+    if not isinstance(data, dict):
+        raise Invalid("Dữ liệu không hợp lệ.", errors={"body": "cần một đối tượng JSON"})
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    for key in ("start_time", "end_time"):
+        if key in data:
+            value = data[key]
+            if value is not None and not (isinstance(value, str) and CLOCK.match(value)):
+                errors[key] = "giờ cần dạng HH:MM (ví dụ 08:30)"
+            else:
+                changes[key] = value
+    for key, limit in DETAIL_TEXTS.items():
+        if key in data:
+            value = data[key]
+            if value is not None and (not isinstance(value, str) or len(value) > limit):
+                errors[key] = f"văn bản tối đa {limit} ký tự"
+            else:
+                changes[key] = _clean(value) or (None if key.endswith("reason") or key == "place" else "")
+    if "copies" in data:
+        copies = data["copies"]
+        if isinstance(copies, bool) or not isinstance(copies, int) or not 1 <= copies <= 20:
+            errors["copies"] = "số bản phải là số nguyên từ 1 đến 20"
+        else:
+            changes["copies"] = copies
+    unknown = set(data) - set(changes) - set(errors) - {"base_version"}
+    errors.update({key: "trường không hợp lệ" for key in unknown})
+    if errors:
+        raise Invalid("Thông tin biên bản chưa hợp lệ.", errors=errors)
+    for key, value in changes.items():
+        setattr(inspection, key, value)
+    record(session, actor, "details", "inspection", inspection.id, changes=changes)
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
+    return inspection
+

@@ -8,10 +8,12 @@ this is web/openapi.py, served at /api/v1/openapi.json.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -255,11 +257,34 @@ def add_photo(inspection_id: int):
 @login_required
 def finalize(inspection_id: int):
     """Evaluate, store findings and scores, and lock; 422 listing the required items still missing."""
-    inspection, evaluation = inspections.finalize(db.session, _catalog(), _actor(), inspection_id)
+    inspection, evaluation = inspections.finalize(db.session, _catalog(), _actor(), inspection_id,
+                                                  current_app.config["MINUTES"])
     result = _evaluation(evaluation)
     return jsonify({"id": inspection.id, "status": inspection.status, "version": inspection.version,
                     "findings": result["findings"], "scores": result["scores"],
                     "minutes_sha256": inspection.minutes_sha256})
+
+
+@blueprint.patch("/inspections/<int:inspection_id>")
+@login_required
+def update_details(inspection_id: int):
+    """The minutes' facts of a draft: times, place, plan, copies, the commune's opinion, refusals."""
+    inspection = inspections.update_details(db.session, _actor(), inspection_id, _json_object())
+    return jsonify(inspections.inspection_detail(db.session, _catalog(), inspection))
+
+
+@blueprint.get("/inspections/<int:inspection_id>/minutes.pdf")
+@login_required
+def minutes(inspection_id: int):
+    """The frozen minutes byte for byte once finalised; before that a draft watermarked "DỰ THẢO"."""
+    pdf, draft = inspections.minutes_for(db.session, _catalog(), _actor(), inspection_id,
+                                         current_app.config["MINUTES"])
+    name = f"bien-ban-{inspection_id}{'-du-thao' if draft else ''}.pdf"
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name, max_age=0,
+                         etag=hashlib.sha256(pdf).hexdigest(), conditional=True)
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store" if draft else "private, max-age=0, must-revalidate"
+    return response
 
 
 @blueprint.post("/inspections/<int:inspection_id>/revise")

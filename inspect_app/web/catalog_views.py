@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template
 blueprint = Blueprint("catalog", __name__)
 
 
-@blueprint.get("/")
+@blueprint.get("/checklists")
 def index():
     """The checklists in the catalog, newest version of each."""
     catalog = current_app.extensions["catalog"]

@@ -1,13 +1,302 @@
-"""Inspection pages (placeholder until the tablet UI lands)."""
+"""Inspection pages for tablets: the lists, starting an inspection, the checklist, its photos.
+
+Views stay thin: scoping, validation and transactions happen in services.inspections; the
+checklist page saves itself through the JSON API (static/checklist.js), so there is no Save
+button to forget.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
-from flask_login import login_required
+import datetime as dt
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
+                   send_from_directory, url_for)
+from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from PIL import Image, UnidentifiedImageError
+
+from ..domain.checklists import NOT_APPLICABLE, Checklist
+from ..extensions import db
+from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, Photo, User
+from ..services import Forbidden, Invalid, NotFound
+from ..services.accounts import can_edit
+from ..services.inspections import (checklist_of, create_inspection, get_inspection, inspection_detail,
+                                    visible_inspections)
+from ..services.units import communes_on, districts_on
+from .inspection_forms import ListFilterForm, NewInspectionForm, new_client_id
 
 blueprint = Blueprint("inspections", __name__)
 
+# No inline script or style anywhere: everything comes from this origin.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:",
+    "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+THUMB_SIZE = 160
+NO_DISTRICT = "Trực thuộc thành phố"
+SHORT_TITLES = {
+    "TG": "Tham gia của người dân", "CK": "Công khai, minh bạch", "GT": "Trách nhiệm giải trình",
+    "TN": "Kiểm soát tham nhũng", "TT": "Thủ tục hành chính công", "DV": "Cung ứng dịch vụ công",
+    "MT": "Quản trị môi trường", "DT": "Quản trị điện tử",
+}
+KIND_LABELS = {"violation": "Vi phạm", "recommendation": "Khuyến nghị", "escalation": "Kiến nghị xử lý"}
 
+
+# --- presentation helpers (filters and globals shared by every template) -----------------------
+
+@blueprint.app_template_filter("vn_date")
+def vn_date(value: Any) -> str:
+    """dd/mm/yyyy from a date or an ISO string; empty for nothing."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value.strftime("%d/%m/%Y")
+
+
+@blueprint.app_template_filter("vn_number")
+def vn_number(value: Any, places: int = 2) -> str:
+    """A score the Vietnamese way: comma decimals (72,50); a dash for none."""
+    if value is None:
+        return "—"
+    return f"{float(value):.{places}f}".replace(".", ",")
+
+
+@functools.lru_cache(maxsize=64)
+def _fingerprint(path: str, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:10]
+
+
+def asset(filename: str) -> str:
+    """A static file's URL with a content fingerprint, so it can be cached for a year."""
+    path = Path(current_app.static_folder or "") / filename
+    try:
+        version = _fingerprint(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return url_for("static", filename=filename)
+    return url_for("static", filename=filename, v=version)
+
+
+@blueprint.app_context_processor
+def template_globals() -> dict[str, Any]:
+    return {"asset": asset, "ROLES": ROLES, "STATUS_LABELS": STATUS_LABELS}
+
+
+CSP_BLUEPRINTS = ("inspections", "catalog")  # their templates have no inline script or style
+
+
+@blueprint.after_app_request
+def security_headers(response: Response) -> Response:
+    """A strict CSP on the inspection and catalog pages; year-long caching of fingerprinted static files."""
+    if response.mimetype == "text/html" and request.blueprint in CSP_BLUEPRINTS:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    elif request.endpoint == "static" and request.args.get("v"):
+        response.cache_control.public = True
+        response.cache_control.max_age = 31536000
+        response.cache_control.immutable = True
+        response.cache_control.no_cache = None
+    return response
+
+
+def _catalog():
+    return current_app.extensions["catalog"]
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+@blueprint.get("/")
 @blueprint.get("/inspections")
 @login_required
 def index():
-    return redirect(url_for("catalog.index"))
+    """The inspections this user may see, filtered by mine / commune / status."""
+    form = ListFilterForm(request.args)
+    everything = visible_inspections(db.session, current_user)
+    communes = sorted({(i.commune_code, i.commune_name) for i in everything}, key=lambda c: (c[1], c[0]))
+    form.commune.choices = {"": "Tất cả xã, phường"} | {code: f"{name} ({code})" for code, name in communes}
+    form.status.choices = {"": "Mọi trạng thái"} | dict(STATUS_LABELS)
+    commune = form.commune.data if form.commune.data in {c for c, _ in communes} else None
+    status = form.status.data if form.status.data in STATUS_LABELS else None
+    mine = form.mine.data == "1"
+    if commune or status or mine:
+        rows = visible_inspections(db.session, current_user, commune=commune, status=status, mine=mine)
+    else:
+        rows = everything
+    return render_template("inspections/index.html", form=form, rows=rows, filtered=bool(commune or status or mine),
+                           can_create=current_user.role != "commune")
+
+
+# --- starting an inspection ------------------------------------------------------------------------
+
+def _units_for(user: User, day: dt.date) -> tuple[list[AdminUnit], list[AdminUnit]]:
+    """Districts and communes in force on `day` that this user may inspect."""
+    districts, communes = districts_on(db.session, day), communes_on(db.session, day)
+    if user.role == "district":
+        districts = [d for d in districts if d.code == user.district_code]
+        communes = [c for c in communes if c.parent is not None and c.parent.code == user.district_code]
+    return districts, communes
+
+
+def _fill_units(form: NewInspectionForm, day: dt.date) -> list[dict[str, str]]:
+    districts, communes = _units_for(current_user, day)
+    groups: dict[str, dict[str, str]] = {}
+    listed = []
+    for commune in communes:
+        label = commune.parent.name if commune.parent else NO_DISTRICT
+        groups.setdefault(label, {})[commune.code] = commune.name
+        listed.append({"code": commune.code, "name": commune.name,
+                       "district": commune.parent.code if commune.parent else ""})
+    form.set_units({d.code: d.name for d in districts}, groups)
+    return listed
+
+
+@blueprint.route("/inspections/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """The form that starts an inspection; a double submit (same client_id) creates one."""
+    if current_user.role == "commune":
+        raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
+    catalog = _catalog()
+    form = NewInspectionForm()
+    form.checklist.choices = {cid: versions[-1].title for cid, versions in catalog.checklists.items()}
+    if request.method == "GET":
+        form.client_id.data = new_client_id()
+        form.inspection_date.data = dt.date.today()
+        form.checklist.data = next(iter(catalog.checklists), None)
+        form.team[0].form.role.data = "truong_doan"
+        if current_user.role == "district":
+            form.district.data = current_user.district_code
+    day = form.inspection_date.data or dt.date.today()
+    communes = _fill_units(form, day)
+    general: list[str] = []
+    status = 200
+    if request.method == "POST" and "refresh" not in request.form:
+        valid = form.validate()
+        data, team_rows, rep_rows = form.payload()
+        if not any(person["role"] == "truong_doan" for person in data["team"]):
+            form.team[0].form.name.errors = [*form.team[0].form.name.errors,
+                                             "Đoàn kiểm tra cần có trưởng đoàn (họ tên, chức vụ)."]
+            valid = False
+        if valid:
+            try:
+                inspection, _ = create_inspection(db.session, catalog, current_user, data)
+            except Invalid as error:
+                db.session.rollback()
+                general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
+                                                                    rep_rows)]
+            except Forbidden as error:
+                db.session.rollback()
+                general = [error.message]
+            else:
+                return redirect(url_for(".show", inspection_id=inspection.id), 303)
+        status = 422
+    return render_template("inspections/new.html", form=form, general=general, checklists=form.checklist.choices,
+                           commune_district={c["code"]: c["district"] for c in communes},
+                           member_roles=MEMBER_ROLES, no_district=NO_DISTRICT), status
+
+
+@blueprint.get("/inspections/units")
+@login_required
+def units():
+    """Districts and communes in force on ?date=YYYY-MM-DD, for the new-inspection form's script."""
+    try:
+        day = dt.date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        return jsonify({"error": "Ngày không hợp lệ, cần dạng YYYY-MM-DD."}), 400
+    districts, communes = _units_for(current_user, day)
+    return jsonify({
+        "date": day.isoformat(),
+        "districts": [{"code": d.code, "name": d.name} for d in districts],
+        "communes": [{"code": c.code, "name": c.name, "district": c.parent.code if c.parent else "",
+                      "district_name": c.parent.name if c.parent else NO_DISTRICT} for c in communes],
+    })
+
+
+@blueprint.get("/inspections/csrf-token")
+@login_required
+def csrf_token():
+    """A fresh CSRF token for a page left open across a new login (the tablet stays on all day)."""
+    response = jsonify({"token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the checklist --------------------------------------------------------------------------------
+
+def _progress(checklist: Checklist, answers: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    sections, total = [], {"answered": 0, "required": 0}
+    for section in checklist.sections:
+        required = [item.code for item in section.items if item.required]
+        answered = sum(1 for code in required if answers.get(code) is not None)
+        sections.append({"section": section, "answered": answered, "required": len(required),
+                         "short": SHORT_TITLES.get(section.code, section.title)})
+        total["answered"] += answered
+        total["required"] += len(required)
+    return sections, total
+
+
+@blueprint.get("/inspections/<int:inspection_id>")
+@login_required
+def show(inspection_id: int):
+    """The checklist of one inspection: editable while a draft, read-only once finalised."""
+    catalog = _catalog()
+    inspection = get_inspection(db.session, current_user, inspection_id)
+    checklist = checklist_of(catalog, inspection)
+    detail = inspection_detail(db.session, catalog, inspection)
+    photos: dict[str, list[dict[str, Any]]] = {}
+    for photo in detail["photos"]:
+        photos.setdefault(photo["item"], []).append(photo)
+    sections, total = _progress(checklist, detail["answers"])
+    editable = not inspection.locked and can_edit(current_user, inspection)
+    head = next((m for m in inspection.members if m.role == "truong_doan"), None)
+    response = Response(render_template(
+        "inspections/show.html", inspection=inspection, checklist=checklist, detail=detail, photos=photos,
+        sections=sections, total=total, editable=editable, head=head, kind_labels=KIND_LABELS,
+        short_titles=SHORT_TITLES, na=NOT_APPLICABLE, member_roles=MEMBER_ROLES))
+    response.headers["Cache-Control"] = "no-store"  # always the server's latest answers on reload
+    return response
+
+
+def _thumbnail(directory: Path, stored_name: str) -> Path:
+    """A small JPEG beside the photos (made once), so the checklist page stays light on 3G."""
+    thumbs = directory / "thumbs"
+    target = thumbs / stored_name
+    if not target.exists():
+        thumbs.mkdir(parents=True, exist_ok=True)
+        try:
+            with Image.open(directory / stored_name) as image:
+                image.thumbnail((THUMB_SIZE, THUMB_SIZE))
+                partial = thumbs / f".{stored_name}.{os.getpid()}.tmp"
+                image.convert("RGB").save(partial, "JPEG", quality=75, optimize=True)
+                partial.replace(target)
+        except (OSError, UnidentifiedImageError):
+            raise NotFound("Không tìm thấy ảnh.") from None
+    return thumbs
+
+
+@blueprint.get("/inspections/<int:inspection_id>/photos/<int:photo_id>")
+@login_required
+def photo(inspection_id: int, photo_id: int):
+    """A stored photo (or its thumbnail with ?size=thumb), only for users who may view the inspection."""
+    inspection: Inspection = get_inspection(db.session, current_user, inspection_id)
+    found = db.session.get(Photo, photo_id)
+    if found is None or found.inspection_id != inspection.id:
+        raise NotFound("Không tìm thấy ảnh.")
+    directory = Path(current_app.config["PHOTO_DIR"])
+    folder = _thumbnail(directory, found.stored_name) if request.args.get("size") == "thumb" else directory
+    response = send_from_directory(folder, found.stored_name, mimetype="image/jpeg", max_age=0)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.cache_control.no_cache = None
+    response.cache_control.max_age = 31536000  # stored files never change: a new photo is a new file
+    response.headers["Content-Disposition"] = f'inline; filename="{found.item_code}-{found.id}.jpg"'
+    return response

@@ -101,6 +101,15 @@ SCHEMAS: dict[str, Any] = {
         "basis": _string(), "effective_from": DATE, "effective_to": _nullable(DATE),
     }),
     "Choice": _object({"value": _string(), "label": _string()}),
+    "InspectionDetails": {"type": "object", "additionalProperties": False, "properties": {
+        "start_time": _nullable(_string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")),
+        "end_time": _nullable(_string(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")),
+        "place": _nullable(_string(maxLength=200)), "plan_reference": _nullable(_string(maxLength=500)),
+        "copies": {"type": "integer", "minimum": 1, "maximum": 20},
+        "commune_opinion": _nullable(_string(maxLength=4000)),
+        "commune_refusal_reason": _nullable(_string(maxLength=1000)),
+        "team_refusal_reason": _nullable(_string(maxLength=1000)),
+    }},
     "Item": _object({
         "code": CODE, "question": _string(), "type": _string(enum=["yesno", "int", "pct", "date", "choice", "text"]),
         "na_allowed": {"type": "boolean"}, "required": {"type": "boolean"}, "evidence": {"type": "boolean"},
@@ -152,8 +161,12 @@ SCHEMAS: dict[str, Any] = {
         "commune_reps": {"type": "array", "items": _ref("Person")},
         "plan_reference": _string(), "answers": _ref("Answers"), "notes": _ref("Notes"),
         "photos": {"type": "array", "items": _ref("PhotoRef")}, "minutes_sha256": _nullable(_string()),
+        "record_sha256": _nullable(_string()),
         "findings": {"type": "array", "items": _ref("Finding")}, "scores": _ref("Scores"),
         "missing": {"type": "array", "items": CODE},
+        "start_time": _nullable(_string()), "end_time": _nullable(_string()), "place": _nullable(_string()),
+        "copies": {"type": "integer"}, "commune_opinion": _string(),
+        "commune_refusal_reason": _nullable(_string()), "team_refusal_reason": _nullable(_string()),
     })]},
     "Finding": _object({
         "code": _string(description="Mã tiêu chí với quy tắc của chính tiêu chí, nếu không là mã quy tắc chung "
@@ -252,10 +265,25 @@ PATHS: dict[str, Any] = {
             "403": FORBIDDEN, "422": INVALID,
         }, security=WRITE, body=_json_body("NewInspection"), op_id="createInspection"),
     },
-    "/inspections/{inspection_id}": {"get": _operation("Một phiếu: câu trả lời, ảnh, phát hiện, điểm", "inspections", {
-        "200": _json(_ref("InspectionDetail"), "Phiếu kiểm tra."), "401": UNAUTHORISED, "403": FORBIDDEN,
-        "404": NOT_FOUND,
-    }, parameters=[INSPECTION_ID], op_id="getInspection")},
+    "/inspections/{inspection_id}": {
+        "get": _operation("Một phiếu: câu trả lời, ảnh, phát hiện, điểm", "inspections", {
+            "200": _json(_ref("InspectionDetail"), "Phiếu kiểm tra."), "401": UNAUTHORISED, "403": FORBIDDEN,
+            "404": NOT_FOUND,
+        }, parameters=[INSPECTION_ID], op_id="getInspection"),
+        "patch": _operation("Thông tin biên bản của phiếu nháp: giờ, địa điểm, số bản, ý kiến, lý do không ký",
+                            "inspections", {
+            "200": _json(_ref("InspectionDetail"), "Đã lưu."), "400": BAD_REQUEST, "401": UNAUTHORISED,
+            "403": FORBIDDEN, "404": NOT_FOUND, "409": LOCKED, "422": INVALID,
+        }, security=WRITE, body=_json_body("InspectionDetails"), parameters=[INSPECTION_ID],
+            op_id="updateInspectionDetails"),
+    },
+    "/inspections/{inspection_id}/minutes.pdf": {"get": _operation(
+        "Biên bản PDF: bản đã chốt (đúng từng byte) hoặc bản dự thảo có chữ DỰ THẢO", "inspections", {
+            "200": {"description": "Tệp PDF.", "content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}},
+            "304": {"description": "Không đổi (ETag = SHA-256 của tệp)."},
+            "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
+        }, parameters=[INSPECTION_ID], op_id="getMinutes")},
     "/inspections/{inspection_id}/answers": {"put": _operation(
         "Lưu một loạt câu trả lời và ghi chú (tất cả hoặc không), kiểm tra base_version", "inspections", {
             "200": _json(_ref("Evaluation"), "Đã lưu; kết quả đánh giá tạm thời."), "400": BAD_REQUEST,

@@ -1,0 +1,138 @@
+"""The minutes (biên bản kiểm tra) of an inspection: frozen at finalising, previewed as drafts.
+
+Called by the inspection service, which passes in the answers, notes, findings and scores.
+
+At finalising the record is hashed (its SHA-256 is printed in the footer, so a paper copy can
+be matched to the stored record), the PDF is rendered once and stored with its own SHA-256, and
+every later download returns those bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import Session
+
+from ..domain.catalog import Catalog
+from ..domain.checklists import VIETNAM
+from ..models import MEMBER_ROLES, Inspection, MinutesDocument
+from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, finding_lines, place_date_line,
+                   render_minutes, score_lines)
+
+DEFAULT_START = "08:00"
+
+
+@dataclass(frozen=True)
+class MinutesSettings:
+    """How the minutes are headed and numbered; configured per deployment."""
+
+    issuing_body: str = "UBND THÀNH PHỐ HÀ NỘI"
+    team_name: str = "ĐOÀN KIỂM TRA SỞ NỘI VỤ"
+    place_name: str = "Hà Nội"
+    number_format: str = "{seq:02d}/BB-ĐKT"  # {seq} per year, {year}, {id}
+
+
+@dataclass(frozen=True)
+class RecordContent:
+    """What an inspection's minutes print besides the inspection row itself."""
+
+    answers: dict[str, Any]  # JSON values, as stored
+    notes: dict[str, str]
+    findings: list[Any]  # domain Findings (drafts) or FindingRecords (finalised)
+    scores: dict[str, float]
+
+
+def record_digest(inspection: Inspection, content: RecordContent) -> str:
+    """SHA-256 of the finalised record in canonical JSON: what the printed footer certifies."""
+    record = {
+        "id": inspection.id, "revision": inspection.revision, "replaces": inspection.replaces_id,
+        "checklist": f"{inspection.checklist_id}@{inspection.checklist_version}",
+        "commune": [inspection.commune_code, inspection.commune_name],
+        "district": [inspection.district_code, inspection.district_name],
+        "date": inspection.inspection_date.isoformat(), "villages": inspection.villages,
+        "team": [[m.name, m.position, m.role] for m in inspection.members],
+        "commune_reps": [[r.name, r.position] for r in inspection.commune_reps],
+        "answers": content.answers, "notes": content.notes,
+        "photos": sorted(p.sha256 for p in inspection.photos),
+        "findings": [f.to_contract() | {"remediation": f.remediation, "responsible": f.responsible}
+                     for f in content.findings],
+        "scores": content.scores, "opinion": inspection.commune_opinion,
+        "times": [inspection.start_time, inspection.end_time], "place": inspection.place,
+    }
+    canonical = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def next_number(session: Session, settings: MinutesSettings, inspection: Inspection) -> str:
+    year = inspection.inspection_date.year
+    done = session.scalar(select(func.count(MinutesDocument.id)).join(
+        Inspection, MinutesDocument.inspection_id == Inspection.id).where(
+        extract("year", Inspection.inspection_date) == year))
+    return settings.number_format.format(seq=done + 1, year=year, id=inspection.id)
+
+
+def _local_time(moment: dt.datetime | None) -> str:
+    moment = moment or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(VIETNAM).strftime("%H:%M")
+
+
+def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, settings: MinutesSettings,
+                 content: RecordContent, *, number: str, draft: bool) -> MinutesData:
+    """Everything the minutes print, from the inspection and its content."""
+    checklist = catalog.checklist(inspection.checklist_id, inspection.checklist_version)
+    answers = {code: checklist.items[code].validate(value) for code, value in content.answers.items()}
+    lines, total = score_lines(checklist, content.scores)
+    head = next((m.name for m in inspection.members if m.role == "truong_doan"), "")
+    replaced = None
+    if inspection.replaces_id:
+        replaced = session.scalar(select(MinutesDocument.number).where(
+            MinutesDocument.inspection_id == inspection.replaces_id))
+    return MinutesData(
+        issuing_body=settings.issuing_body, team_name=settings.team_name, number=number,
+        place_date_line=place_date_line(settings.place_name, inspection.inspection_date),
+        commune_name=inspection.commune_name, district_name=inspection.district_name,
+        inspection_date=inspection.inspection_date,
+        start_time=inspection.start_time or DEFAULT_START,
+        end_time=inspection.end_time or _local_time(inspection.finalised_at),
+        place=inspection.place or f"trụ sở UBND {inspection.commune_name}",
+        plan_reference=inspection.plan_reference or "",
+        team=[TeamMember(m.name, m.position, MEMBER_ROLES[m.role]) for m in inspection.members],
+        commune_reps=[CommuneRep(r.name, r.position) for r in inspection.commune_reps],
+        sections=checklist_sections(checklist, answers, content.notes),
+        findings=finding_lines(content.findings), scores=lines, total=total,
+        commune_opinion=inspection.commune_opinion or "", copies=inspection.copies,
+        commune_signer=inspection.commune_reps[0].name if inspection.commune_reps else "",
+        team_head=head, commune_refusal_reason=inspection.commune_refusal_reason,
+        team_refusal_reason=inspection.team_refusal_reason, inspection_id=inspection.id,
+        revision=inspection.revision, replaces_number=replaced, checklist_version=checklist.key,
+        record_sha256=inspection.record_sha256 or "", draft=draft,
+    )
+
+
+def freeze_minutes(session: Session, catalog: Catalog, inspection: Inspection, settings: MinutesSettings,
+                   content: RecordContent) -> MinutesDocument:
+    """Hash the finalised record, render the PDF once and store it (same transaction as finalising)."""
+    inspection.start_time = inspection.start_time or DEFAULT_START
+    inspection.end_time = inspection.end_time or _local_time(inspection.finalised_at)
+    inspection.record_sha256 = record_digest(inspection, content)
+    number = next_number(session, settings, inspection)
+    pdf = render_minutes(minutes_data(session, catalog, inspection, settings, content, number=number, draft=False))
+    document = MinutesDocument(inspection_id=inspection.id, number=number, pdf=pdf,
+                               sha256=hashlib.sha256(pdf).hexdigest())
+    session.add(document)
+    inspection.minutes_sha256 = document.sha256
+    return document
+
+
+def stored_minutes(session: Session, inspection: Inspection) -> MinutesDocument | None:
+    return session.scalar(select(MinutesDocument).where(MinutesDocument.inspection_id == inspection.id))
+
+
+def draft_minutes(session: Session, catalog: Catalog, inspection: Inspection, settings: MinutesSettings,
+                  content: RecordContent) -> bytes:
+    """A watermarked preview, rendered afresh from the answers so far."""
+    return render_minutes(minutes_data(session, catalog, inspection, settings, content, number="…", draft=True))

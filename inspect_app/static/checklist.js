@@ -1,0 +1,748 @@
+/* The checklist page: autosave through the JSON API, offline-safe.
+ *
+ * Every change goes into a pending map kept in localStorage ("inspect:pending:<id>") before it
+ * is sent, so no answer is lost when the network drops or the tablet reloads: the map is
+ * cleared entry by entry only when the server has confirmed that value. Saves are debounced
+ * (400 ms), one request at a time, retried with backoff and on the "online" event.
+ * Photos wait in IndexedDB until uploaded. No framework, no inline code (CSP default-src 'self').
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("checklist");
+  if (!form) return;
+  var live = document.getElementById("live");
+  var toggle = document.getElementById("live-toggle");
+  var portrait = window.matchMedia("(max-width: 999.98px)");
+
+  function setPanel(open) {
+    live.classList.toggle("open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  toggle.addEventListener("click", function () { setPanel(!live.classList.contains("open")); });
+  live.addEventListener("click", function (event) {
+    if (event.target.closest("a[href^='#']") && portrait.matches) setPanel(false);
+  });
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest(".note-toggle");
+    if (!button) return;
+    var box = document.getElementById(button.getAttribute("aria-controls"));
+    var open = box.hidden;
+    box.hidden = !open;
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) box.querySelector("textarea").focus();
+  });
+
+  if (form.dataset.editable !== "1") return;
+
+  // ---- state -------------------------------------------------------------------------------
+  var inspectionId = form.dataset.id;
+  var apiBase = form.dataset.apiBase;
+  var photoBase = form.dataset.photoBase;
+  var storageKey = "inspect:pending:" + inspectionId;
+  var version = parseInt(form.dataset.version, 10);
+  var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var pending = loadPending();
+  var timer = null;
+  var running = null;         // the promise of the request in flight, if any
+  var backoff = 0;
+  var locked = false;
+  var statusEl = document.getElementById("save-status");
+  var DEBOUNCE = 400;
+  var confirmed = {};        // what the server holds, per item: a change back to it is no change
+  var confirmedNotes = {};
+
+  function emptyPending() { return { answers: {}, notes: {} }; }
+  function loadPending() {
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(storageKey) || "null");
+      if (stored && typeof stored === "object") {
+        return { answers: stored.answers || {}, notes: stored.notes || {} };
+      }
+    } catch (e) { /* private mode or a broken entry: start empty */ }
+    return emptyPending();
+  }
+  function persist() {
+    try {
+      if (isEmpty()) window.localStorage.removeItem(storageKey);
+      else window.localStorage.setItem(storageKey, JSON.stringify({
+        answers: pending.answers, notes: pending.notes, saved_at: new Date().toISOString() }));
+    } catch (e) { /* quota: the in-memory map still holds the changes */ }
+  }
+  function isEmpty() { return !Object.keys(pending.answers).length && !Object.keys(pending.notes).length; }
+  function pendingCount() {
+    var codes = {};
+    Object.keys(pending.answers).forEach(function (c) { codes[c] = 1; });
+    Object.keys(pending.notes).forEach(function (c) { codes[c] = 1; });
+    return Object.keys(codes).length;
+  }
+
+  // ---- status line ------------------------------------------------------------------------------
+  function hhmm(date) { return String(date.getHours()).padStart(2, "0") + ":" + String(date.getMinutes()).padStart(2, "0"); }
+  function setStatus(kind, text) {
+    if (!statusEl) return;
+    statusEl.className = "save-status " + kind;
+    statusEl.textContent = text;
+  }
+
+  // ---- reading and writing controls -------------------------------------------------------------
+  function article(code) { return document.getElementById("item-" + code); }
+  function controls(code) { return form.querySelectorAll('[name="' + CSS.escape(code) + '"]'); }
+
+  function readAnswer(code) {
+    var box = article(code);
+    if (!box) return { error: "Mã tiêu chí không có trong biểu." };
+    var type = box.dataset.type;
+    var checked = form.querySelector('input[type=radio][name="' + CSS.escape(code) + '"]:checked');
+    if (type === "yesno" || type === "choice") return { value: checked ? checked.value : null };
+    if (checked && checked.value === "na") return { value: "na" };
+    var input = box.querySelector('input:not([type=radio]):not([type=file])[name="' + CSS.escape(code) + '"], textarea[name="' + CSS.escape(code) + '"]');
+    if (!input) return { value: null };
+    var raw = input.value.trim();
+    if (raw === "") {
+      if (input.validity && input.validity.badInput) {
+        return { error: type === "date" ? "Ngày không hợp lệ." : "Cần nhập một số." };
+      }
+      return { value: null };
+    }
+    if (type === "int") {
+      var n = Number(raw);
+      var low = box.dataset.min !== undefined ? Number(box.dataset.min) : 0;
+      var high = box.dataset.max !== undefined ? Number(box.dataset.max) : null;
+      if (!Number.isInteger(n)) return { error: "Cần một số nguyên." };
+      if (n < low || (high !== null && n > high)) {
+        return { error: high !== null ? "Cần số nguyên từ " + low + " đến " + high + "." : "Cần số nguyên lớn hơn hoặc bằng " + low + "." };
+      }
+      return { value: n };
+    }
+    if (type === "pct") {
+      var p = Number(raw);
+      if (!isFinite(p)) return { error: "Cần một tỷ lệ phần trăm dạng số." };
+      if (p < 0 || p > 100) return { error: "Tỷ lệ phải từ 0 đến 100." };
+      if (!/^\d+(\.\d)?$/.test(raw.replace(",", "."))) return { error: "Tỷ lệ chỉ được có một chữ số thập phân (ví dụ 87,5)." };
+      return { value: p };
+    }
+    if (type === "date") {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return { error: "Ngày không hợp lệ." };
+      return { value: raw };
+    }
+    return { value: raw };
+  }
+
+  function isoToVn(iso) { return iso ? iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4) : ""; }
+
+  function setControl(code, value) {
+    var box = article(code);
+    if (!box) return;
+    controls(code).forEach(function (el) {
+      if (el.type === "radio") el.checked = value !== null && value !== undefined && el.value === String(value);
+      else el.value = value === null || value === undefined || value === "na" ? "" : String(value);
+    });
+    refreshItem(code);
+  }
+  function setNote(code, text) {
+    var area = form.querySelector('[name="note-' + CSS.escape(code) + '"]');
+    if (!area) return;
+    area.value = text || "";
+    if (text) {
+      area.parentElement.hidden = false;
+      var button = form.querySelector('.note-toggle[data-note="' + CSS.escape(code) + '"]');
+      if (button) button.setAttribute("aria-expanded", "true");
+    }
+  }
+
+  function refreshItem(code) {
+    var box = article(code);
+    if (!box) return;
+    var read = readAnswer(code);
+    box.classList.toggle("answered", read.value !== null && read.value !== undefined && !read.error);
+    var out = box.querySelector("output.date-read");
+    if (out) {
+      var raw = read.value || "";
+      out.textContent = raw ? isoToVn(raw) : (box.dataset.required === "1" ? "" : "chưa công khai");
+    }
+  }
+
+  function showError(code, message) {
+    var box = article(code);
+    var slot = document.getElementById("err-" + code);
+    if (!box || !slot) return false;
+    slot.textContent = message.charAt(0).toUpperCase() + message.slice(1);
+    slot.hidden = false;
+    box.classList.add("invalid");
+    return true;
+  }
+  function clearError(code) {
+    var box = article(code);
+    var slot = document.getElementById("err-" + code);
+    if (slot) { slot.hidden = true; slot.textContent = ""; }
+    if (box) box.classList.remove("invalid", "missing");
+  }
+
+  // ---- progress ----------------------------------------------------------------------------------
+  function updateProgress() {
+    var sections = {}, answered = 0, required = 0;
+    form.querySelectorAll("article.item").forEach(function (box) {
+      var section = box.closest("section").dataset.section;
+      var s = sections[section] || (sections[section] = { answered: 0, required: 0 });
+      if (box.dataset.required !== "1") return;
+      s.required += 1; required += 1;
+      if (box.classList.contains("answered")) { s.answered += 1; answered += 1; }
+    });
+    Object.keys(sections).forEach(function (code) {
+      var s = sections[code], done = s.answered === s.required;
+      form.querySelectorAll('[data-progress="' + code + '"]').forEach(function (el) {
+        el.textContent = s.answered + "/" + s.required;
+        if (el.classList.contains("sec-progress")) el.classList.toggle("complete", done);
+      });
+      var nav = form.querySelector('[data-nav="' + code + '"]');
+      if (nav) nav.classList.toggle("complete", done);
+    });
+    document.getElementById("progress-answered").textContent = answered;
+    document.getElementById("progress-required").textContent = required;
+    var bar = document.getElementById("progress-bar");
+    bar.max = required; bar.value = answered;
+  }
+
+  // ---- the live panel --------------------------------------------------------------------------
+  var KIND = { violation: "Vi phạm", recommendation: "Khuyến nghị", escalation: "Kiến nghị xử lý" };
+  function number(value) { return value === null || value === undefined ? "—" : Number(value).toFixed(2).replace(".", ","); }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function renderFinding(f) {
+    var li = el("li", "finding " + f.kind + (f.severity === "high" ? " high" : ""));
+    var head = el("div", "f-head");
+    var code;
+    if (f.items && f.items.length) { code = el("a", "f-code", f.code); code.href = "#item-" + f.items[0]; }
+    else code = el("span", "f-code", f.code);
+    head.appendChild(code);
+    head.appendChild(el("span", "badge " + f.kind, KIND[f.kind] || f.kind));
+    if (f.severity === "high") head.appendChild(el("span", "badge high", "Nghiêm trọng"));
+    if (f.repeat) head.appendChild(el("span", "badge repeat", "Tái phạm"));
+    li.appendChild(head);
+    li.appendChild(el("p", "f-title", f.title));
+    var due = el("p", "f-deadline");
+    if (f.deadline) { due.appendChild(document.createTextNode("Hạn khắc phục: ")); due.appendChild(el("b", "", isoToVn(f.deadline))); }
+    else due.textContent = "Không đặt hạn khắc phục";
+    li.appendChild(due);
+    if (f.legal_basis) li.appendChild(el("p", "f-basis", "Căn cứ: " + f.legal_basis));
+    return li;
+  }
+  function renderResult(body) {
+    if (Array.isArray(body.findings)) {
+      var list = document.getElementById("findings");
+      var fragment = document.createDocumentFragment();
+      body.findings.forEach(function (f) { fragment.appendChild(renderFinding(f)); });
+      list.replaceChildren(fragment);
+      document.getElementById("findings-empty").hidden = body.findings.length > 0;
+      document.getElementById("live-count").textContent = body.findings.length;
+    }
+    if (body.scores) {
+      document.querySelectorAll("[data-score]").forEach(function (cell) {
+        cell.textContent = number(body.scores[cell.dataset.score]);
+      });
+      document.getElementById("live-total").textContent = number(body.scores.total);
+    }
+  }
+
+  // ---- saving ------------------------------------------------------------------------------------
+  function headers(json) {
+    var h = { "X-CSRFToken": token, "Accept": "application/json" };
+    if (json) h["Content-Type"] = "application/json";
+    return h;
+  }
+  function refreshToken() {
+    return fetch(form.dataset.csrfUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (b) { if (b && b.token) token = b.token; return !!(b && b.token); })
+      .catch(function () { return false; });
+  }
+  function schedule(ms) {
+    if (locked) return;
+    clearTimeout(timer);
+    timer = setTimeout(flush, ms);
+  }
+  function sameValue(a, b) { return a === b || (a !== a && b !== b); }
+  function drop(sent) {
+    Object.keys(sent.answers).forEach(function (code) {
+      if (code in pending.answers && sameValue(pending.answers[code], sent.answers[code])) delete pending.answers[code];
+    });
+    Object.keys(sent.notes).forEach(function (code) {
+      if (code in pending.notes && pending.notes[code] === sent.notes[code]) delete pending.notes[code];
+    });
+    persist();
+  }
+  function applyServer(answers, notes) {
+    // Someone else saved first: take their answers except where this tablet has unsent changes.
+    form.querySelectorAll("article.item").forEach(function (box) {
+      var code = box.dataset.code;
+      confirmed[code] = answers && code in answers ? answers[code] : null;
+      confirmedNotes[code] = notes && code in notes ? notes[code] : "";
+    });
+    Object.keys(answers || {}).forEach(function (code) {
+      if (!(code in pending.answers)) setControl(code, answers[code]);
+    });
+    form.querySelectorAll("article.item").forEach(function (box) {
+      var code = box.dataset.code;
+      if (!(code in pending.answers) && answers && !(code in answers)) setControl(code, null);
+    });
+    Object.keys(notes || {}).forEach(function (code) {
+      if (!(code in pending.notes)) setNote(code, notes[code]);
+    });
+    updateProgress();
+  }
+
+  // One PUT of everything pending. Resolves to "ok", "again" (send once more now), "fail" or "stop".
+  function sendOnce(conflictRetry) {
+    var sent = JSON.parse(JSON.stringify(pending));
+    setStatus("saving", "Đang lưu…");
+    return fetch(apiBase + "/answers", {
+      method: "PUT", credentials: "same-origin", headers: headers(true),
+      body: JSON.stringify({ answers: sent.answers, notes: sent.notes, base_version: version })
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        return handle(response.status, body, sent, conflictRetry);
+      });
+    }, function () {
+      setStatus("offline", "Mất kết nối — sẽ tự gửi lại (" + pendingCount() + " thay đổi đang chờ)");
+      return "fail";
+    });
+  }
+
+  function handle(status, body, sent, conflictRetry) {
+    if (status === 200) {
+      if (typeof body.version === "number") version = body.version;
+      Object.keys(sent.answers).forEach(function (code) { confirmed[code] = sent.answers[code]; });
+      Object.keys(sent.notes).forEach(function (code) { confirmedNotes[code] = sent.notes[code]; });
+      drop(sent);
+      Object.keys(sent.answers).forEach(clearError);
+      renderResult(body);
+      setStatus("saved", "Đã lưu lúc " + hhmm(new Date()));
+      backoff = 0;
+      return "ok";
+    }
+    if (status === 409) {
+      if (body.answers && typeof body.version === "number") {
+        version = body.version;
+        applyServer(body.answers, body.notes);
+        if (!conflictRetry) return "conflict";
+        setStatus("error", "Phiếu đang được người khác cập nhật — sẽ thử lại");
+        return "fail";
+      }
+      if (body.status && body.status !== "draft") { lockForm(body.error || "Phiếu đã hoàn tất và bị khóa."); return "stop"; }
+      return reloadVersion().then(function () { return conflictRetry ? "fail" : "conflict"; });
+    }
+    if (status === 422) {
+      var errors = body.errors || {}, general = [];
+      Object.keys(errors).forEach(function (code) {
+        if (showError(code, errors[code])) {
+          if (code in pending.answers && sameValue(pending.answers[code], sent.answers[code])) delete pending.answers[code];
+          if (code in pending.notes && pending.notes[code] === sent.notes[code]) delete pending.notes[code];
+          refreshItem(code);
+        } else general.push(errors[code]);
+      });
+      if (general.length || !Object.keys(errors).length) {
+        // Nothing to point at: keep the answers, say why, and do not hammer the server.
+        setStatus("error", (body.error || "Dữ liệu chưa hợp lệ") + (general.length ? ": " + general.join("; ") : ""));
+        return "stop";
+      }
+      persist();
+      updateProgress();
+      setStatus("error", "Có câu trả lời chưa hợp lệ — xem thông báo màu đỏ tại tiêu chí");
+      return isEmpty() ? "stop" : "again";
+    }
+    if (status === 401) {
+      setStatus("error", "Phiên đăng nhập đã hết hạn — hãy đăng nhập lại; các câu trả lời vẫn được giữ trên máy này");
+      return "fail";
+    }
+    if (status === 400 && /CSRF/i.test(body.error || "")) {
+      return refreshToken().then(function (ok) { return ok && !conflictRetry ? "conflict" : "fail"; });
+    }
+    if (status === 403) {
+      lockForm(body.error || "Bạn không có quyền sửa phiếu kiểm tra này.");
+      return "stop";
+    }
+    setStatus("error", "Máy chủ chưa lưu được — sẽ tự gửi lại (" + pendingCount() + " thay đổi đang chờ)");
+    return "fail";
+  }
+
+  function reloadVersion() {
+    return fetch(apiBase, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (b) {
+        if (b && typeof b.version === "number" && b.version > version) {
+          version = b.version;
+          applyServer(b.answers, b.notes);
+        }
+        if (b) renderResult(b);
+        return b;
+      }).catch(function () { return null; });
+  }
+
+  // Send until nothing is pending or a send fails; resolves true when everything is saved.
+  function flush() {
+    clearTimeout(timer);
+    timer = null;
+    if (running) return running;
+    if (locked) return Promise.resolve(false);
+    if (isEmpty()) return Promise.resolve(true);
+    var conflictRetry = false, rounds = 0;
+    function step(outcome) {
+      rounds += 1;
+      if (outcome === "conflict" && !conflictRetry) { conflictRetry = true; return sendOnce(true).then(step); }
+      if ((outcome === "ok" || outcome === "again") && !isEmpty() && rounds < 20 && !locked) {
+        conflictRetry = false;
+        return sendOnce(false).then(step);
+      }
+      if (outcome === "fail" || outcome === "conflict") {
+        backoff = Math.min(backoff ? backoff * 2 : 2000, 60000);
+        schedule(backoff);
+        return false;
+      }
+      return isEmpty();
+    }
+    running = sendOnce(false).then(step).then(function (done) { running = null; return done; },
+      function () { running = null; backoff = Math.min(backoff ? backoff * 2 : 2000, 60000); schedule(backoff); return false; });
+    return running;
+  }
+
+  // ---- listening to the form ---------------------------------------------------------------------
+  function onEdit(event) {
+    var target = event.target;
+    if (locked || !target.name || target.type === "file") return;
+    var code;
+    if (target.name.indexOf("note-") === 0) {
+      code = target.name.slice(5);
+      if (target.value.length > 4000) { showError(code, "Ghi chú tối đa 4000 ký tự."); return; }
+      if (!(code in pending.notes) && (confirmedNotes[code] || "") === target.value) return;
+      pending.notes[code] = target.value;
+    } else {
+      code = target.name;
+      if (!article(code)) return;
+      var read = readAnswer(code);
+      refreshItem(code);
+      if (read.error) {
+        if (event.type === "change") showError(code, read.error);
+        updateProgress();
+        return;
+      }
+      clearError(code);
+      if (!(code in pending.answers) && sameValue(confirmed[code], read.value)) { updateProgress(); return; }
+      pending.answers[code] = read.value;
+    }
+    persist();
+    updateProgress();
+    setStatus("saving", "Đang lưu…");
+    schedule(DEBOUNCE);
+  }
+  form.addEventListener("input", onEdit);
+  form.addEventListener("change", onEdit);
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  form.addEventListener("click", function (event) {
+    var clear = event.target.closest("[data-clear]");
+    if (!clear) return;
+    var code = clear.dataset.clear;
+    setControl(code, null);
+    clearError(code);
+    pending.answers[code] = null;
+    persist();
+    updateProgress();
+    schedule(0);
+  });
+
+  window.addEventListener("online", function () { backoff = 0; flush(); flushPhotos(); });
+  window.addEventListener("offline", function () {
+    if (!isEmpty()) setStatus("offline", "Mất kết nối — sẽ tự gửi lại (" + pendingCount() + " thay đổi đang chờ)");
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { flush(); flushPhotos(); }
+  });
+  window.addEventListener("pagehide", function () {
+    // Best effort while the page goes away; what is not confirmed stays in localStorage anyway.
+    if (isEmpty() || locked || running) return;
+    try {
+      fetch(apiBase + "/answers", { method: "PUT", keepalive: true, credentials: "same-origin", headers: headers(true),
+        body: JSON.stringify({ answers: pending.answers, notes: pending.notes, base_version: version }) });
+    } catch (e) { /* the page is going anyway */ }
+  });
+
+  // ---- photos: downscaled on the tablet, queued in IndexedDB until the upload is confirmed -----
+  var db = null;
+  function openQueue() {
+    if (db) return Promise.resolve(db);
+    return new Promise(function (resolve) {
+      if (!window.indexedDB) { resolve(null); return; }
+      var request = window.indexedDB.open("inspect-photos", 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore("queue", { keyPath: "key" }); };
+      request.onsuccess = function () { db = request.result; resolve(db); };
+      request.onerror = function () { resolve(null); };
+    });
+  }
+  var memoryQueue = {};
+  function queueOp(mode, fn) {
+    return openQueue().then(function (store) {
+      if (!store) return fn(null);
+      return new Promise(function (resolve) {
+        var tx = store.transaction("queue", mode);
+        var result = fn(tx.objectStore("queue"));
+        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
+        tx.onerror = tx.onabort = function () { resolve(null); };
+      });
+    });
+  }
+  function queuePut(entry) {
+    memoryQueue[entry.key] = entry;
+    return queueOp("readwrite", function (s) { return s ? s.put(entry) : null; });
+  }
+  function queueDelete(key) {
+    delete memoryQueue[key];
+    return queueOp("readwrite", function (s) { return s ? s.delete(key) : null; });
+  }
+  function queueAll() {
+    return queueOp("readonly", function (s) { return s ? s.getAll() : null; }).then(function (rows) {
+      var all = (rows || []).slice();
+      Object.keys(memoryQueue).forEach(function (k) {
+        if (!all.some(function (r) { return r.key === k; })) all.push(memoryQueue[k]);
+      });
+      return all.filter(function (r) { return String(r.inspection) === String(inspectionId); });
+    });
+  }
+
+  function downscale(file) {
+    var LONGEST = 1600;
+    if (!window.createImageBitmap || !file.type || file.type.indexOf("image/") !== 0) return Promise.resolve(file);
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, LONGEST / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size < 1500000) { bitmap.close && bitmap.close(); return file; }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close && bitmap.close();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+
+  function thumbSlot(code) { return form.querySelector('.photos[data-item="' + CSS.escape(code) + '"] .thumbs'); }
+  function pendingThumb(entry) {
+    var existing = form.querySelector('[data-queue="' + entry.key + '"]');
+    if (existing) return existing;
+    var box = el("span", "pending");
+    box.dataset.queue = entry.key;
+    box.title = "Ảnh đang chờ gửi";
+    var img = el("img");
+    img.alt = "Ảnh chờ gửi " + entry.item;
+    img.src = URL.createObjectURL(entry.blob);
+    box.appendChild(img);
+    var slot = thumbSlot(entry.item);
+    if (slot) slot.appendChild(box);
+    return box;
+  }
+  function confirmedThumb(entry, photo) {
+    var link = el("a");
+    link.href = photoBase + photo.id;
+    link.target = "_blank";
+    link.rel = "noopener";
+    var img = el("img");
+    img.alt = "Ảnh minh chứng " + entry.item;
+    img.width = 64; img.height = 64;
+    img.src = photoBase + photo.id + "?size=thumb";
+    link.appendChild(img);
+    var box = form.querySelector('[data-queue="' + entry.key + '"]');
+    if (box) {
+      var old = box.querySelector("img");
+      if (old && old.src.indexOf("blob:") === 0) URL.revokeObjectURL(old.src);
+      box.replaceWith(link);
+    } else {
+      var slot = thumbSlot(entry.item);
+      if (slot) slot.appendChild(link);
+    }
+  }
+
+  var uploading = false, photoBackoff = 0, photoTimer = null;
+  function flushPhotos() {
+    if (uploading || locked) return Promise.resolve();
+    uploading = true;
+    return queueAll().then(function (entries) {
+      var chain = Promise.resolve(true);
+      entries.forEach(function (entry) {
+        pendingThumb(entry);
+        chain = chain.then(function (ok) { return ok ? uploadPhoto(entry) : false; });
+      });
+      return chain;
+    }).then(function (ok) {
+      uploading = false;
+      if (ok === false && !locked) {
+        photoBackoff = Math.min(photoBackoff ? photoBackoff * 2 : 3000, 60000);
+        clearTimeout(photoTimer);
+        photoTimer = setTimeout(flushPhotos, photoBackoff);
+      } else photoBackoff = 0;
+    }, function () { uploading = false; });
+  }
+  function uploadPhoto(entry) {
+    var data = new FormData();
+    data.append("item", entry.item);
+    data.append("file", entry.blob, entry.name || "anh.jpg");
+    return fetch(apiBase + "/photos", { method: "POST", credentials: "same-origin", headers: headers(false), body: data })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.status === 201 || response.status === 200) {
+            confirmedThumb(entry, body);
+            return queueDelete(entry.key).then(function () { return reloadVersion(); }).then(function () { return true; });
+          }
+          if (response.status === 400 && /CSRF/i.test(body.error || "")) return refreshToken().then(function () { return false; });
+          if (response.status === 409 && body.status && body.status !== "draft") { lockForm(body.error); return false; }
+          if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 408 && response.status !== 429) {
+            // The server refused this file (not an image, too large…): say so and drop it.
+            var message = (body.errors && (body.errors.file || body.errors.item)) || body.error || "Không tải được ảnh.";
+            showError(entry.item, message);
+            var box = form.querySelector('[data-queue="' + entry.key + '"]');
+            if (box) box.remove();
+            return queueDelete(entry.key).then(function () { return true; });
+          }
+          return false;
+        });
+      }, function () {
+        var box = form.querySelector('[data-queue="' + entry.key + '"]');
+        if (box) box.title = "Mất kết nối — ảnh sẽ tự gửi lại";
+        return false;
+      });
+  }
+  form.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.type !== "file" || !input.dataset.photo || locked) return;
+    var code = input.dataset.photo;
+    var files = Array.prototype.slice.call(input.files || []);
+    input.value = "";
+    clearError(code);
+    Promise.all(files.map(function (file, index) {
+      return downscale(file).then(function (blob) {
+        var entry = { key: inspectionId + "-" + Date.now() + "-" + index + "-" + Math.random().toString(36).slice(2, 8),
+                      inspection: inspectionId, item: code, blob: blob, name: file.name || "anh.jpg" };
+        pendingThumb(entry);
+        return queuePut(entry);
+      });
+    })).then(flushPhotos);
+  });
+
+  // ---- finalising ----------------------------------------------------------------------------------
+  var finalizeButton = document.getElementById("finalize");
+  var confirmBox = document.getElementById("finalize-confirm");
+  var missingBox = document.getElementById("finalize-missing");
+  finalizeButton.addEventListener("click", function () {
+    missingBox.hidden = true;
+    confirmBox.hidden = false;
+    document.getElementById("finalize-go").focus();
+    flush();
+  });
+  document.getElementById("finalize-cancel").addEventListener("click", function () { confirmBox.hidden = true; });
+  document.getElementById("finalize-go").addEventListener("click", function () {
+    var go = this;
+    go.disabled = true;
+    finalizeButton.disabled = true;
+    flush().then(function (saved) {
+      if (!saved || !isEmpty()) {
+        showMissing("Chưa gửi được hết câu trả lời lên máy chủ — kiểm tra kết nối rồi bấm “Hoàn tất phiếu” lại.", []);
+        return;
+      }
+      return fetch(apiBase + "/finalize", { method: "POST", credentials: "same-origin", headers: headers(true), body: "{}" })
+        .then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            if (response.ok) {
+              renderResult(body);
+              lockForm(null, true);
+              setPanel(true);
+              return;
+            }
+            if (response.status === 422) {
+              showMissing(body.error || "Chưa thể hoàn tất: còn tiêu chí bắt buộc chưa trả lời.", body.missing || Object.keys(body.errors || {}));
+              return;
+            }
+            if (response.status === 409) { lockForm(body.error || "Phiếu đã hoàn tất và bị khóa."); return; }
+            showMissing(body.error || "Chưa hoàn tất được phiếu, vui lòng thử lại.", []);
+          });
+        }, function () { showMissing("Mất kết nối — chưa hoàn tất được phiếu; hãy thử lại khi có mạng.", []); });
+    }).then(function () {
+      go.disabled = false;
+      if (!locked) finalizeButton.disabled = false;
+      confirmBox.hidden = true;
+    });
+  });
+
+  function showMissing(message, codes) {
+    document.getElementById("finalize-message").textContent = message;
+    var list = document.getElementById("missing-links");
+    var fragment = document.createDocumentFragment();
+    codes.forEach(function (code) {
+      var box = article(code);
+      var li = el("li");
+      var link = el("a", "", code);
+      link.href = "#item-" + code;
+      if (box) {
+        var question = box.querySelector("h3").childNodes[1];
+        link.title = question ? question.textContent.trim() : code;
+        box.classList.add("missing");
+        showError(code, "Chưa trả lời — tiêu chí bắt buộc.");
+      }
+      li.appendChild(link);
+      fragment.appendChild(li);
+    });
+    list.replaceChildren(fragment);
+    missingBox.hidden = false;
+    missingBox.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+
+  function lockForm(message, finalised) {
+    locked = true;
+    clearTimeout(timer);
+    clearTimeout(photoTimer);
+    form.dataset.editable = "0";
+    document.body.classList.add("is-locked");
+    form.querySelectorAll("input, textarea, select, button").forEach(function (control) { control.disabled = true; });
+    form.querySelectorAll(".photo-btn, [data-clear]").forEach(function (node) { node.hidden = true; });
+    form.querySelectorAll(".note-toggle").forEach(function (node) {
+      var box = document.getElementById(node.getAttribute("aria-controls"));
+      node.hidden = true;
+      if (box && !box.querySelector("textarea").value) box.hidden = true;
+    });
+    if (finalised) document.getElementById("scores-title").textContent = "Điểm chính thức";
+    [finalizeButton, confirmBox, missingBox].forEach(function (node) { if (node) node.hidden = true; });
+    var banner = document.getElementById("locked-banner");
+    banner.replaceChildren();
+    banner.appendChild(el("strong", "", "Phiếu đã hoàn tất"));
+    banner.appendChild(document.createTextNode(finalised
+      ? " — các câu trả lời đã bị khóa; phát hiện, hạn khắc phục và điểm trong bảng kết quả là kết quả chính thức."
+      : " — " + (message || "các câu trả lời đã bị khóa.")));
+    banner.hidden = false;
+    var label = document.getElementById("status-label");
+    if (label) { label.textContent = "Đã hoàn tất"; label.className = "status finalised"; }
+    var lost = pendingCount();
+    setStatus(lost ? "error" : "saved", lost ? lost + " thay đổi chưa lưu được vì phiếu đã bị khóa" : "Đã lưu toàn bộ");
+    pending = emptyPending();
+    persist();
+    banner.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
+
+  // ---- start: show and re-send whatever a previous visit left unsent ----------------------------
+  form.querySelectorAll("article.item").forEach(function (box) {
+    var code = box.dataset.code, read = readAnswer(code);
+    var note = form.querySelector('[name="note-' + CSS.escape(code) + '"]');
+    confirmed[code] = read.error ? undefined : read.value;
+    confirmedNotes[code] = note ? note.value : "";
+  });
+  if (!isEmpty()) {
+    Object.keys(pending.answers).forEach(function (code) { setControl(code, pending.answers[code]); });
+    Object.keys(pending.notes).forEach(function (code) { setNote(code, pending.notes[code]); });
+    updateProgress();
+    setStatus("saving", "Đang gửi lại " + pendingCount() + " thay đổi chưa lưu…");
+    flush();
+  }
+  flushPhotos();
+}());

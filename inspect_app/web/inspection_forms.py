@@ -1,0 +1,128 @@
+"""WTForms forms of the inspection pages: starting an inspection and filtering the lists."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..models import MEMBER_ROLES
+
+TEAM_ROWS = 3
+REP_ROWS = 2
+
+
+def new_client_id() -> str:
+    """A fresh idempotency key: the same form submitted twice creates one inspection."""
+    return uuid.uuid4().hex
+
+
+class MemberForm(Form):
+    """One member of the inspection team (a sub-form: the parent carries the CSRF token)."""
+
+    name = StringField("Họ và tên", validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")])
+    position = StringField("Chức vụ, đơn vị", validators=[Optional(), Length(max=200, message="Tối đa 200 ký tự.")])
+    role = SelectField("Vai trò", choices=dict(MEMBER_ROLES), default="thanh_vien",
+                       invalid_choice_message="Vai trò không hợp lệ.")
+
+
+class RepForm(Form):
+    """One representative of the commune being inspected."""
+
+    name = StringField("Họ và tên", validators=[Optional(), Length(max=120, message="Tối đa 120 ký tự.")])
+    position = StringField("Chức vụ", validators=[Optional(), Length(max=200, message="Tối đa 200 ký tự.")])
+
+
+class NewInspectionForm(FlaskForm):
+    """Start an inspection: which commune, when, who inspects and who receives the team."""
+
+    client_id = HiddenField(validators=[DataRequired("Thiếu mã phiếu; hãy tải lại trang."),
+                                        Length(min=8, max=64, message="Mã phiếu không hợp lệ; hãy tải lại trang.")])
+    checklist = SelectField("Biểu tiêu chí", validators=[DataRequired("Chọn biểu tiêu chí.")],
+                            invalid_choice_message="Biểu tiêu chí không hợp lệ.")
+    inspection_date = DateField("Ngày kiểm tra", format="%Y-%m-%d",
+                                invalid_value_message="Ngày kiểm tra không hợp lệ.",
+                                validators=[InputRequired("Nhập ngày kiểm tra (ngày/tháng/năm).")])
+    district = StringField("Quận, huyện")  # only narrows the commune list; the commune decides
+    commune = StringField("Xã, phường, thị trấn", validators=[DataRequired("Chọn xã, phường, thị trấn.")])
+    villages = IntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
+        InputRequired("Nhập số thôn, tổ dân phố."),
+        NumberRange(min=1, max=500, message="Số thôn, tổ dân phố phải từ 1 đến 500.")])
+    plan_reference = StringField("Kế hoạch, quyết định kiểm tra (nếu có)",
+                                 validators=[Optional(), Length(max=500, message="Tối đa 500 ký tự.")])
+    team = FieldList(FormField(MemberForm), min_entries=TEAM_ROWS, max_entries=30)
+    commune_reps = FieldList(FormField(RepForm), min_entries=REP_ROWS, max_entries=30)
+
+    district_choices: dict[str, str] = {}
+    commune_groups: dict[str, dict[str, str]] = {}
+
+    def validate_commune(self, field) -> None:
+        """The commune must be one of those listed for the chosen date (and the user's district)."""
+        if field.data and not any(field.data in group for group in self.commune_groups.values()):
+            raise ValidationError("Xã không có trong danh sách của ngày kiểm tra đã chọn.")
+
+    def set_units(self, districts: dict[str, str], communes: dict[str, dict[str, str]]) -> None:
+        """The district and commune selects: {code: name}, and communes grouped by district name."""
+        self.district_choices = {"": "— Tất cả quận, huyện —"} | districts
+        self.commune_groups = communes
+
+    def people(self) -> tuple[list[dict[str, str]], list[int], list[dict[str, str]], list[int]]:
+        """The filled-in team and representative rows, with each one's row number in the form."""
+        team, team_rows, reps, rep_rows = [], [], [], []
+        for index, row in enumerate(self.team):
+            name, position = (row.form.name.data or "").strip(), (row.form.position.data or "").strip()
+            if name or position:
+                team.append({"name": name, "position": position, "role": row.form.role.data})
+                team_rows.append(index)
+        for index, row in enumerate(self.commune_reps):
+            name, position = (row.form.name.data or "").strip(), (row.form.position.data or "").strip()
+            if name or position:
+                reps.append({"name": name, "position": position})
+                rep_rows.append(index)
+        return team, team_rows, reps, rep_rows
+
+    def payload(self) -> tuple[dict[str, Any], list[int], list[int]]:
+        """The services.inspections.create_inspection document, and the row numbers it came from."""
+        team, team_rows, reps, rep_rows = self.people()
+        data = {
+            "client_id": self.client_id.data, "checklist": self.checklist.data,
+            "inspection_date": self.inspection_date.data.isoformat() if self.inspection_date.data else None,
+            "commune_code": self.commune.data, "villages": self.villages.data,
+            "plan_reference": self.plan_reference.data or "", "team": team, "commune_reps": reps,
+        }
+        return data, team_rows, rep_rows
+
+    def show_service_errors(self, errors: dict[str, str], team_rows: list[int], rep_rows: list[int]) -> list[str]:
+        """Put the service's field errors next to their fields; return those that fit no field."""
+        simple = {"inspection_date": self.inspection_date, "villages": self.villages, "commune_code": self.commune,
+                  "checklist": self.checklist, "plan_reference": self.plan_reference, "client_id": None}
+        general = []
+        for key, message in errors.items():
+            text = message[:1].upper() + message[1:] if message else message
+            if key in simple and simple[key] is not None:
+                simple[key].errors = [*simple[key].errors, text]
+                continue
+            for prefix, rows, fields in (("team", team_rows, self.team), ("commune_reps", rep_rows, self.commune_reps)):
+                if key.startswith(prefix + "[") and "]." in key:
+                    index, attribute = key[len(prefix) + 1:].split("].", 1)
+                    if index.isdigit() and int(index) < len(rows) and attribute in ("name", "position", "role"):
+                        sub = getattr(fields[rows[int(index)]].form, attribute)
+                        sub.errors = [*sub.errors, text]
+                        break
+            else:
+                label = {"team": "Đoàn kiểm tra", "commune_reps": "Đại diện UBND xã"}.get(key, key)
+                general.append(f"{label}: {text}")
+        return general
+
+
+class ListFilterForm(FlaskForm):
+    """The filters of the inspection lists (GET, so no CSRF token)."""
+
+    mine = SelectField("Phạm vi", choices={"": "Tất cả phiếu tôi được xem", "1": "Phiếu do tôi lập"}, default="")
+    commune = SelectField("Xã, phường", validate_choice=False, default="")
+    status = SelectField("Trạng thái", validate_choice=False, default="")
+
+    class Meta:
+        csrf = False

@@ -1,0 +1,121 @@
+"""The minutes through the app: draft previews, frozen at finalising, byte-identical downloads."""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from inspect_app.extensions import db
+from inspect_app.models import FindingRecord, Inspection, MinutesDocument, RemediationAction
+from test_api import VARIED, Api, compliant_doc
+
+
+def text_of(pdf: bytes) -> str:
+    """The PDF's text, NFC, without whitespace (line breaks fall anywhere)."""
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return re.sub(r"\s+", "", unicodedata.normalize("NFC", text))
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture
+def api(app):
+    return Api(app, "inspector")
+
+
+def answered(api, **extra) -> int:
+    inspection = api.create(**extra)
+    assert api.answer(inspection, compliant_doc()["answers"] | VARIED).status_code == 200
+    return inspection
+
+
+def test_a_draft_preview_is_watermarked_and_rendered_afresh(api):
+    inspection = answered(api)
+    first = api.get(f"/inspections/{inspection}/minutes.pdf")
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    assert first.headers["Cache-Control"] == "no-store"
+    assert "DỰTHẢO" in text_of(first.data)
+    assert api.answer(inspection, {"GT-03": "du"}).status_code == 200
+    second = api.get(f"/inspections/{inspection}/minutes.pdf").data
+    assert "Khôngniêmyết" not in text_of(second) or text_of(second) != text_of(first.data)
+
+
+def test_details_then_finalise_freeze_the_minutes(api, app):
+    inspection = answered(api)
+    details = {"start_time": "08:30", "end_time": "11:45", "copies": 3, "commune_opinion": "Nhất trí với kết luận.",
+               "plan_reference": "Kế hoạch số 145/KH-SNV ngày 01/9/2020 của Sở Nội vụ"}
+    patched = api.client.patch(f"/api/v1/inspections/{inspection}", json=details, headers=api.headers(True))
+    assert patched.status_code == 200, patched.get_json()
+    assert patched.get_json()["copies"] == 3
+    done = api.post(f"/inspections/{inspection}/finalize").get_json()
+    first = api.get(f"/inspections/{inspection}/minutes.pdf")
+    second = api.get(f"/inspections/{inspection}/minutes.pdf")
+    assert first.data == second.data
+    assert hashlib.sha256(first.data).hexdigest() == done["minutes_sha256"] == first.headers["ETag"].strip('"')
+    text = text_of(first.data)
+    assert "DỰTHẢO" not in text
+    for expected in ("BIÊNBẢNKIỂMTRA", "PhườngPhúcXá", "QuậnBaĐình", "Số:01/BB-ĐKT", "vàohồi08giờ30ngày15tháng9năm2020",
+                     "Kếhoạchsố145/KH-SNV", "Nhấttrívớikếtluận.", "đượclậpthành3bản", "Biênbảnkếtthúcvàohồi11giờ45"):
+        assert expected in text, expected
+    with app.app_context():
+        stored = db.session.get(Inspection, inspection)
+        assert stored.record_sha256 in text
+        for finding in stored.findings:
+            assert squash(finding.title)[:30] in text
+            if finding.deadline:
+                assert finding.deadline.strftime("%d/%m/%Y") in text
+    again = api.client.patch(f"/api/v1/inspections/{inspection}", json={"copies": 2}, headers=api.headers(True))
+    assert again.status_code == 409
+
+
+def test_invalid_details_are_refused_per_field(api):
+    inspection = api.create()
+    response = api.client.patch(f"/api/v1/inspections/{inspection}", headers=api.headers(True),
+                                json={"start_time": "8h30", "copies": 0, "colour": "đỏ"})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"start_time", "copies", "colour"}
+
+
+def test_a_revision_is_numbered_anew_and_names_the_one_it_replaces(api, app):
+    inspection = answered(api)
+    api.post(f"/inspections/{inspection}/finalize")
+    revision = api.post(f"/inspections/{inspection}/revise").get_json()["id"]
+    assert api.post(f"/inspections/{revision}/finalize").status_code == 200
+    text = text_of(api.get(f"/inspections/{revision}/minutes.pdf").data)
+    assert "Số:02/BB-ĐKT" in text and "01/BB-ĐKT" in text  # the replaced minutes' number is named
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MinutesDocument.id))) == 2
+        original = db.session.scalar(select(MinutesDocument).where(MinutesDocument.inspection_id == inspection))
+    assert api.get(f"/inspections/{inspection}/minutes.pdf").data == original.pdf  # still served as frozen
+
+
+def test_if_the_pdf_cannot_be_rendered_nothing_is_finalised(api, app, monkeypatch):
+    inspection = answered(api)
+
+    def broken(data):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr("inspect_app.services.minutes.render_minutes", broken)
+    failed = api.post(f"/inspections/{inspection}/finalize")
+    assert failed.status_code == 500
+    assert "Traceback" not in failed.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Inspection, inspection).status == "draft"
+        assert db.session.scalar(select(func.count(FindingRecord.id))) == 0
+        assert db.session.scalar(select(func.count(RemediationAction.id))) == 0
+
+
+def test_others_cannot_read_the_minutes(app, api):
+    inspection = answered(api)
+    assert Api(app, "district-hoankiem").get(f"/inspections/{inspection}/minutes.pdf").status_code == 403
+    assert Api(app, "commune-phucxa").get(f"/inspections/{inspection}/minutes.pdf").status_code == 403
+    api.post(f"/inspections/{inspection}/finalize")
+    assert Api(app, "commune-phucxa").get(f"/inspections/{inspection}/minutes.pdf").status_code == 200
+    assert Api(app).get(f"/inspections/{inspection}/minutes.pdf").status_code == 401
