@@ -1,11 +1,13 @@
 """WTForms forms of the inspection pages: starting an inspection and filtering the lists."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import (DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField,
+                     TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import MEMBER_ROLES
@@ -126,3 +128,45 @@ class ListFilterForm(FlaskForm):
 
     class Meta:
         csrf = False
+
+
+class MinutesDetailsForm(FlaskForm):
+    """What the minutes print besides the answers: times, place, copies, opinions, refusals to sign."""
+
+    start_time = TimeField("Giờ bắt đầu", validators=[Optional()], format="%H:%M")
+    end_time = TimeField("Giờ kết thúc", validators=[Optional()], format="%H:%M")
+    place = StringField("Địa điểm", validators=[Optional(), Length(max=200, message="Tối đa 200 ký tự.")])
+    copies = IntegerField("Số bản", default=2, validators=[InputRequired("Nhập số bản."),
+                                                          NumberRange(1, 20, "Từ 1 đến 20 bản.")])
+    plan_reference = StringField("Căn cứ (kế hoạch, quyết định kiểm tra)",
+                                 validators=[Optional(), Length(max=500, message="Tối đa 500 ký tự.")])
+    commune_opinion = TextAreaField("Ý kiến của UBND xã",
+                                    validators=[Optional(), Length(max=4000, message="Tối đa 4000 ký tự.")])
+    commune_refusal_reason = TextAreaField("Lý do đại diện xã không ký (nếu có)",
+                                           validators=[Optional(), Length(max=1000, message="Tối đa 1000 ký tự.")])
+    team_refusal_reason = TextAreaField("Lý do trưởng đoàn không ký (nếu có)",
+                                        validators=[Optional(), Length(max=1000, message="Tối đa 1000 ký tự.")])
+
+    @classmethod
+    def of(cls, inspection) -> "MinutesDetailsForm":
+        """The form filled from a stored inspection (times are stored as HH:MM text)."""
+        def clock(text):
+            return dt.datetime.strptime(text, "%H:%M").time() if text else None
+
+        return cls(formdata=None, data={
+            "start_time": clock(inspection.start_time), "end_time": clock(inspection.end_time),
+            "place": inspection.place, "copies": inspection.copies, "plan_reference": inspection.plan_reference,
+            "commune_opinion": inspection.commune_opinion,
+            "commune_refusal_reason": inspection.commune_refusal_reason,
+            "team_refusal_reason": inspection.team_refusal_reason})
+
+    def payload(self) -> dict[str, Any]:
+        """The form as the service's update_details expects it."""
+        def clock(field):
+            return field.data.strftime("%H:%M") if field.data else None
+
+        return {"start_time": clock(self.start_time), "end_time": clock(self.end_time), "place": self.place.data,
+                "copies": self.copies.data, "plan_reference": self.plan_reference.data,
+                "commune_opinion": self.commune_opinion.data,
+                "commune_refusal_reason": self.commune_refusal_reason.data,
+                "team_refusal_reason": self.team_refusal_reason.data}

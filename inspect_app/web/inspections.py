@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -24,10 +24,10 @@ from ..extensions import db
 from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, Photo, User
 from ..services import Forbidden, Invalid, NotFound
 from ..services.accounts import can_edit
-from ..services.inspections import (checklist_of, create_inspection, get_inspection, inspection_detail,
-                                    visible_inspections)
+from ..services.inspections import (checklist_of, create_inspection, get_inspection, inspection_detail, revise,
+                                    update_details, visible_inspections)
 from ..services.units import communes_on, districts_on
-from .inspection_forms import ListFilterForm, NewInspectionForm, new_client_id
+from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, new_client_id
 
 blueprint = Blueprint("inspections", __name__)
 
@@ -246,7 +246,7 @@ def _progress(checklist: Checklist, answers: dict[str, Any]) -> tuple[list[dict[
 
 @blueprint.get("/inspections/<int:inspection_id>")
 @login_required
-def show(inspection_id: int):
+def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
     """The checklist of one inspection: editable while a draft, read-only once finalised."""
     catalog = _catalog()
     inspection = get_inspection(db.session, current_user, inspection_id)
@@ -257,13 +257,44 @@ def show(inspection_id: int):
         photos.setdefault(photo["item"], []).append(photo)
     sections, total = _progress(checklist, detail["answers"])
     editable = not inspection.locked and can_edit(current_user, inspection)
+    can_revise = inspection.status == "finalised" and can_edit(current_user, inspection)
     head = next((m for m in inspection.members if m.role == "truong_doan"), None)
+    details = details_form or MinutesDetailsForm.of(inspection)
     response = Response(render_template(
         "inspections/show.html", inspection=inspection, checklist=checklist, detail=detail, photos=photos,
         sections=sections, total=total, editable=editable, head=head, kind_labels=KIND_LABELS,
-        short_titles=SHORT_TITLES, na=NOT_APPLICABLE, member_roles=MEMBER_ROLES))
+        short_titles=SHORT_TITLES, na=NOT_APPLICABLE, member_roles=MEMBER_ROLES, details=details,
+        can_revise=can_revise),
+        status=422 if details_form is not None else 200)
     response.headers["Cache-Control"] = "no-store"  # always the server's latest answers on reload
     return response
+
+
+@blueprint.post("/inspections/<int:inspection_id>/details")
+@login_required
+def details(inspection_id: int):
+    """Save the minutes' details (times, place, copies, opinions); errors come back beside the fields."""
+    form = MinutesDetailsForm()
+    if not form.validate_on_submit():
+        return show(inspection_id, details_form=form)
+    try:
+        update_details(db.session, current_user, inspection_id, form.payload())
+    except Invalid as refused:
+        for field, message in refused.details.get("errors", {}).items():
+            if field in form:
+                form[field].errors = [message]
+        return show(inspection_id, details_form=form)
+    flash("Đã lưu thông tin biên bản.")
+    return redirect(url_for("inspections.show", inspection_id=inspection_id, _anchor="minutes"))
+
+
+@blueprint.post("/inspections/<int:inspection_id>/revise")
+@login_required
+def start_revision(inspection_id: int):
+    """Open (or reopen) the draft correction of a finalised inspection."""
+    revision, created = revise(db.session, current_user, inspection_id)
+    flash("Đã lập bản sửa đổi; sửa các câu trả lời rồi hoàn tất lại." if created else "Bản sửa đổi đang được lập.")
+    return redirect(url_for("inspections.show", inspection_id=revision.id))
 
 
 def _thumbnail(directory: Path, stored_name: str) -> Path:
