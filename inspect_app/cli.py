@@ -15,6 +15,7 @@ from .extensions import db
 from .models import AdminUnit, Team, User
 from .services import ServiceError
 from .services.accounts import create_user
+from .services.demo import seed_demo_command
 from .services.reminders import build_digests, send_digests
 from .services.units import import_merges, import_units
 
@@ -145,4 +146,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(catalog_group)
     app.cli.add_command(units_group)
     app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind)

@@ -422,6 +422,12 @@ def minutes_for(session: Session, catalog: Catalog, actor: User, inspection_id: 
     stored = stored_minutes(session, inspection)
     if stored is not None:
         return stored.pdf, False
+    if inspection.locked:  # finalised without minutes (bulk-loaded demo data): freeze them now, once
+        stored = freeze_minutes(session, catalog, inspection, settings, RecordContent(
+            answers_of(inspection), notes_of(inspection), list(inspection.findings), dict(inspection.scores)))
+        record(session, actor, "freeze_minutes", "inspection", inspection.id, minutes=stored.number)
+        session.commit()
+        return stored.pdf, False
     evaluation = evaluate_inspection(session, catalog, inspection)
     content = RecordContent(answers_of(inspection), notes_of(inspection), list(evaluation.findings),
                             dict(evaluation.scores))

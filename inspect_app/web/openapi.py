@@ -54,6 +54,10 @@ READ = [{"cookieSession": []}]
 WRITE = [{"cookieSession": [], "csrfToken": []}]
 INSPECTION_ID = {"name": "inspection_id", "in": "path", "required": True, "description": "Mã phiếu kiểm tra.",
                  "schema": {"type": "integer", "minimum": 1}}
+ACTION_ID = {"name": "action_id", "in": "path", "required": True, "description": "Mã việc khắc phục.",
+             "schema": {"type": "integer", "minimum": 1}}
+REMEDIATION_STATUSES = ("open", "submitted", "verified", "superseded")
+REMEDIATION_CONFLICT = _error("Trạng thái của việc không cho phép thao tác này (`status`).", "RemediationConflict")
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -197,6 +201,42 @@ SCHEMAS: dict[str, Any] = {
         "findings": {"type": "array", "items": _ref("Finding")}, "scores": _ref("Scores"),
         "minutes_sha256": _nullable(_string(description="SHA-256 của biên bản PDF; null khi chưa có.")),
     }),
+    "RemediationSummary": _object({
+        "id": {"type": "integer"}, "inspection_id": {"type": "integer"}, "inspection_date": DATE,
+        "commune_code": _string(), "commune_name": _string(), "district_code": _nullable(_string()),
+        "district_name": _nullable(_string()),
+        "code": _string(description="Mã phát hiện (mã tiêu chí, hoặc J-01, E-01, X-02)."),
+        "items": {"type": "array", "items": CODE}, "kind": _string(examples=["violation", "recommendation"]),
+        "severity": _string(enum=["normal", "high"]), "title": _string(), "deadline": _nullable(DATE),
+        "status": _string(enum=list(REMEDIATION_STATUSES)),
+        "overdue": {"type": "boolean", "description": "Quá hạn vào ngày `as_of` (mặc định hôm nay, giờ Hà Nội): "
+                                                      "chưa xác nhận, chưa bị thay thế, hạn trước ngày đó."},
+        "evidence_count": {"type": "integer", "minimum": 0},
+        "submitted_at": _nullable(_string(format="date-time")), "verified_at": _nullable(_string(format="date-time")),
+        "return_reason": _nullable(_string(description="Lý do lần trả lại gần nhất.")),
+    }),
+    "RemediationList": _object({
+        "as_of": DATE, "remediations": {"type": "array", "items": _ref("RemediationSummary")}}),
+    "RemediationEvidence": _object({
+        "id": {"type": "integer"}, "kind": _string(enum=["photo", "pdf", "note"]), "original_name": _string(),
+        "size": {"type": "integer", "minimum": 0}, "note": _string(), "created_at": _string(format="date-time"),
+        "url": _nullable(_string(description="Tệp minh chứng (ảnh: inline, ?size=thumb cho ảnh nhỏ; PDF: tải về).")),
+    }),
+    "Remediation": {"allOf": [_ref("RemediationSummary"), _object({
+        "legal_basis": _string(), "remediation": _string(), "responsible": _string(),
+        "evidence": {"type": "array", "items": _ref("RemediationEvidence")},
+    })]},
+    "EvidenceUpload": _object({
+        "note": _string(maxLength=4000),
+        "file": _string(contentMediaType="application/octet-stream",
+                        description="Ảnh (JPEG, PNG, WebP; lưu lại dạng JPEG ≤ 1600 px) hoặc PDF, tối đa 20 MB."),
+    }, required=(), description="Cần ít nhất ghi chú hoặc tệp."),
+    "ReopenRequest": _object({"reason": _string(minLength=1, maxLength=2000)}),
+    "RemediationConflict": {
+        "description": "409: việc đã xác nhận, đã bị thay thế, hoặc chưa ở trạng thái cho phép thao tác này.",
+        "allOf": [_ref("Error"), {"type": "object", "properties": {
+            "status": _string(enum=list(REMEDIATION_STATUSES))}}],
+    },
 }
 
 
@@ -309,6 +349,46 @@ PATHS: dict[str, Any] = {
             "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
             "409": _error("Chỉ lập bản sửa đổi cho phiếu đã hoàn tất."),
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="reviseInspection")},
+    "/remediations": {"get": _operation(
+        "Việc khắc phục người dùng được xem (theo vai trò), lọc và sắp xếp", "remediation", {
+            "200": _json(_ref("RemediationList"), "Danh sách; không lọc trạng thái thì bỏ các việc đã bị thay thế."),
+            "401": UNAUTHORISED, "422": INVALID,
+        }, parameters=[
+            {"name": "district", "in": "query", "required": False, "schema": _string(pattern=r"^\d+$")},
+            {"name": "commune", "in": "query", "required": False, "schema": _string(pattern=r"^\d+$")},
+            {"name": "dimension", "in": "query", "required": False, "schema": _string(enum=list(DIMENSIONS)),
+             "description": "Lĩnh vực của các tiêu chí trong phát hiện."},
+            {"name": "status", "in": "query", "required": False, "schema": _string(enum=list(REMEDIATION_STATUSES))},
+            {"name": "overdue_as_of", "in": "query", "required": False, "schema": DATE,
+             "description": "Chỉ các việc quá hạn vào ngày này (hạn trước ngày đó, chưa xác nhận)."},
+            {"name": "sort", "in": "query", "required": False,
+             "schema": _string(enum=["deadline", "commune", "status"], default="deadline")},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000}},
+        ], op_id="listRemediations")},
+    "/remediations/{action_id}": {"get": _operation(
+        "Một việc khắc phục: phát hiện, biện pháp, hạn, minh chứng", "remediation", {
+            "200": _json(_ref("Remediation"), "Việc khắc phục."), "401": UNAUTHORISED, "403": FORBIDDEN,
+            "404": NOT_FOUND,
+        }, parameters=[ACTION_ID], op_id="getRemediation")},
+    "/remediations/{action_id}/evidence": {"post": _operation(
+        "Xã, phường gửi minh chứng (ghi chú và/hoặc ảnh, PDF); việc chuyển sang chờ xác nhận", "remediation", {
+            "201": _json(_ref("Remediation"), "Đã nhận minh chứng."), "400": BAD_REQUEST, "401": UNAUTHORISED,
+            "403": FORBIDDEN, "404": NOT_FOUND, "409": REMEDIATION_CONFLICT, "413": _error("Tệp quá lớn."),
+            "422": _error("Thiếu cả ghi chú lẫn tệp, hoặc tệp không phải ảnh hay PDF hợp lệ."),
+        }, security=WRITE, parameters=[ACTION_ID], op_id="submitRemediationEvidence",
+        body={"required": True, "content": {"multipart/form-data": {"schema": _ref("EvidenceUpload")}}})},
+    "/remediations/{action_id}/verify": {"post": _operation(
+        "Xác nhận đã khắc phục (chỉ việc đang chờ xác nhận)", "remediation", {
+            "200": _json(_ref("Remediation"), "Đã xác nhận."), "400": BAD_REQUEST, "401": UNAUTHORISED,
+            "403": FORBIDDEN, "404": NOT_FOUND, "409": REMEDIATION_CONFLICT,
+        }, security=WRITE, parameters=[ACTION_ID], op_id="verifyRemediation")},
+    "/remediations/{action_id}/reopen": {"post": _operation(
+        "Trả lại cho xã, phường kèm lý do (việc mở lại)", "remediation", {
+            "200": _json(_ref("Remediation"), "Đã trả lại; việc ở trạng thái open."), "400": BAD_REQUEST,
+            "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND, "409": REMEDIATION_CONFLICT,
+            "422": _error("Thiếu lý do trả lại."),
+        }, security=WRITE, body=_json_body("ReopenRequest"), parameters=[ACTION_ID], op_id="reopenRemediation")},
     "/openapi.json": {"get": _operation("Tài liệu OpenAPI này", "meta", {
         "200": _json({"type": "object"}, "Tài liệu OpenAPI 3.1."),
     }, security=[], op_id="getOpenAPI")},
@@ -329,7 +409,7 @@ def _document() -> dict[str, Any]:
                 "Mọi lỗi có dạng {\"error\": thông điệp tiếng Việt, ...chi tiết}."),
         },
         "servers": [{"url": "/api/v1"}],
-        "tags": [{"name": n} for n in ("session", "catalog", "units", "inspections", "meta")],
+        "tags": [{"name": n} for n in ("session", "catalog", "units", "inspections", "remediation", "meta")],
         "security": READ,
         "paths": PATHS,
         "components": {

@@ -1,0 +1,520 @@
+"""Remediation follow-up over HTTP: the JSON API (CSRF, 401/403/409/422), the pages, the evidence files, Excel.
+
+Uses the `app` fixture (SQLite, CSRF on as in production). Finalised inspections are made through
+the service layer; the API is driven by `Api` (copied from test_api.py: it logs in through the API
+and sends X-CSRFToken), the pages by logging in through the /login form.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from conftest import DATA, PASSWORD
+from openapi_schemas import DocumentedSchemas
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import select
+
+from inspect_app.domain.checklists import today_in_vietnam
+from inspect_app.extensions import db
+from inspect_app.models import AuditEntry, RemediationAction, RemediationEvidence, User
+from inspect_app.services import inspections as inspection_service
+
+URL = "/api/v1"
+VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
+TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+VIOLATIONS = {"TG-01": "no", "GT-03": "khong", "CK-05": "no", "TG-02": 3, "DV-03": 80.5}
+HOSTILE = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+class Api:
+    """A test client of /api/v1 that logs in through the API and sends X-CSRFToken on mutations."""
+
+    def __init__(self, app, username: str | None = None):
+        self.app = app
+        self.client = app.test_client()
+        self.token: str | None = None
+        if username:
+            self.login(username)
+
+    def login(self, username: str, password: str = PASSWORD):
+        response = self.client.post(f"{URL}/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        self.token = response.get_json()["csrf_token"]
+        return response
+
+    def headers(self, csrf: bool) -> dict[str, str]:
+        return {"X-CSRFToken": self.token} if csrf and self.token else {}
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(URL + path, **kwargs)
+
+    def post(self, path: str, csrf: bool = True, **kwargs):
+        return self.client.post(URL + path, headers=self.headers(csrf) | kwargs.pop("headers", {}), **kwargs)
+
+    def evidence(self, action_id: int, note: str | None = None, file: tuple[bytes, str] | None = None,
+                 csrf: bool = True):
+        data = {} if note is None else {"note": note}
+        if file:
+            data["file"] = (io.BytesIO(file[0]), file[1])
+        return self.post(f"/remediations/{action_id}/evidence", csrf=csrf, data=data,
+                         content_type="multipart/form-data")
+
+
+def assert_vietnamese_error(response, *statuses: int) -> dict:
+    assert response.status_code in statuses, (response.status_code, response.get_data(as_text=True))
+    body = response.get_json()
+    assert isinstance(body, dict) and VIETNAMESE.search(body["error"]), body
+    return body
+
+
+def token_of(response) -> str:
+    return TOKEN.search(response.get_data(as_text=True)).group(1)
+
+
+def page_client(app, username: str):
+    """A browser-like client logged in through the /login form."""
+    client = app.test_client()
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": token_of(page), "username": username,
+                                           "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def user(name: str) -> User:
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def finalised(app, actor="inspector", commune="00001", client_id="tablet-rem-000001", answers=None) -> int:
+    answers = json.loads((DATA / "compliant.json").read_text(encoding="utf-8"))["answers"] | (
+        VIOLATIONS if answers is None else answers)
+    catalog = app.extensions["catalog"]
+    with app.app_context():
+        inspection, _ = inspection_service.create_inspection(db.session, catalog, user(actor), {
+            "client_id": client_id, "checklist": "papi-xa", "commune_code": commune,
+            "inspection_date": "2020-09-15", "villages": 12,
+            "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})
+        inspection_service.save_answers(db.session, catalog, user(actor), inspection.id, answers, {},
+                                        inspection.version)
+        inspection_service.finalize(db.session, catalog, user(actor), inspection.id)
+        return inspection.id
+
+
+def action_id(app, inspection_id: int, code: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(RemediationAction.id).join(RemediationAction.finding).where(
+            RemediationAction.inspection_id == inspection_id, RemediationAction.finding.has(code=code)))
+
+
+def jpeg(width=900, height=600) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def tiny_pdf() -> bytes:
+    body = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    body += b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    return body
+
+
+@pytest.fixture
+def setup(app):
+    """Phúc Xá (Ba Đình) inspected by the team, and Phúc Tân (Hoàn Kiếm) by the administrator."""
+    return finalised(app), finalised(app, actor="admin", commune="00037", client_id="tablet-rem-000002",
+                                     answers={"TG-01": "no"})
+
+
+# ---------------------------------------------------------------- JSON API
+
+
+def test_api_needs_a_login_and_a_csrf_token(app, setup):
+    phucxa, _ = setup
+    gt03 = action_id(app, phucxa, "GT-03")
+    anonymous = app.test_client()
+    for method, path in (("get", "/remediations"), ("get", f"/remediations/{gt03}"),
+                         ("post", f"/remediations/{gt03}/verify"), ("post", f"/remediations/{gt03}/reopen")):
+        response = anonymous.open(URL + path, method=method.upper())
+        assert response.status_code in (400, 401), (path, response.status_code)  # CSRF or login, never data
+        assert "remediations" not in (response.get_json() or {})
+    commune = Api(app, "commune-phucxa")
+    assert commune.post("/logout").status_code == 204
+    assert commune.get("/remediations").status_code == 401
+    assert commune.evidence(gt03, "Đã niêm yết").get_json() == {"error": "Vui lòng đăng nhập."}
+    commune.login("commune-phucxa")
+    missing = commune.evidence(gt03, "Đã niêm yết", csrf=False)
+    assert "CSRF" in assert_vietnamese_error(missing, 400)["error"]
+    forged = commune.post(f"/remediations/{gt03}/evidence", csrf=False, data={"note": "x"},
+                          headers={"X-CSRFToken": commune.token[:-4] + "abcd"})
+    assert_vietnamese_error(forged, 400)
+    with app.app_context():
+        assert db.session.get(RemediationAction, gt03).status == "open"
+
+
+def test_api_list_is_scoped_filtered_and_validated(app, setup):
+    phucxa, phuctan = setup
+
+    def listed(api, query=""):
+        response = api.get(f"/remediations{query}")
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    admin = Api(app, "admin")
+    everything = listed(admin)
+    assert everything["as_of"] == today_in_vietnam().isoformat()
+    assert {r["inspection_id"] for r in everything["remediations"]} == {phucxa, phuctan}
+    first = everything["remediations"][0]
+    assert {"id", "inspection_id", "commune_code", "code", "items", "deadline", "status"} <= set(first)
+    assert (first["code"], first["deadline"], first["status"], first["commune_code"]) == ("GT-03", "2020-09-18",
+                                                                                          "open", "00001")
+    assert {r["inspection_id"] for r in listed(Api(app, "district-hoankiem"))["remediations"]} == {phuctan}
+    assert listed(Api(app, "district-hoankiem"), "?district=001")["remediations"] == []
+    assert {r["commune_code"] for r in listed(Api(app, "commune-phucxa"))["remediations"]} == {"00001"}
+    assert listed(Api(app, "inspector2"))["remediations"] == []
+    on_deadline = listed(admin, "?overdue_as_of=2020-09-18&commune=00001")
+    assert on_deadline["as_of"] == "2020-09-18" and on_deadline["remediations"] == []
+    day_after = listed(admin, "?overdue_as_of=2020-09-19&commune=00001")["remediations"]
+    assert [(r["code"], r["overdue"]) for r in day_after] == [("GT-03", True)]
+    ck = listed(admin, "?dimension=CK&commune=00001&sort=status")["remediations"]
+    assert [r["code"] for r in ck] == ["CK-05", "J-01", "E-01", "E-01", "E-01"]
+    assert len(listed(admin, "?limit=2")["remediations"]) == 2
+    by_commune = [r["commune_code"] for r in listed(admin, "?sort=commune")["remediations"]]
+    assert by_commune == sorted(by_commune)
+
+    bad = assert_vietnamese_error(admin.get(
+        "/remediations?overdue_as_of=19/09/2020&dimension=XY&status=xong&sort=ten&district=Ba%20Dinh"), 422)
+    assert set(bad["errors"]) == {"overdue_as_of", "dimension", "status", "sort", "district"}
+    assert "YYYY-MM-DD" in bad["errors"]["overdue_as_of"]
+    for query in ("?overdue_as_of=2020-02-30", "?limit=0", "?limit=abc", "?commune=00001'--"):
+        assert_vietnamese_error(admin.get(f"/remediations{query}"), 422)
+
+
+def test_api_submit_verify_reopen_round_trip(app, setup):
+    phucxa, _ = setup
+    gt03 = action_id(app, phucxa, "GT-03")
+    commune, inspector = Api(app, "commune-phucxa"), Api(app, "inspector")
+    assert_vietnamese_error(inspector.evidence(gt03, "Đoàn gửi thay"), 403)
+    assert_vietnamese_error(Api(app, "district-hoankiem").get(f"/remediations/{gt03}"), 403)
+    assert_vietnamese_error(commune.get("/remediations/999999"), 404)
+    assert_vietnamese_error(commune.evidence(999999, "x"), 404)
+    assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/verify"), 409)  # nothing submitted yet
+
+    empty = assert_vietnamese_error(commune.evidence(gt03, "  "), 422)
+    assert "file" in empty["errors"]
+    fake = assert_vietnamese_error(commune.evidence(gt03, "Biên bản", (b"<html>not a pdf</html>", "bb.pdf")), 422)
+    assert fake["error"] == "Tệp không phải là PDF hợp lệ."
+
+    created = commune.evidence(gt03, "Đã niêm yết lịch tiếp công dân", (jpeg(), "lich.jpg"))
+    assert created.status_code == 201, created.get_json()
+    body = created.get_json()
+    assert created.headers["Location"].endswith(f"{URL}/remediations/{gt03}")
+    assert (body["status"], body["evidence_count"]) == ("submitted", 1)
+    assert body["evidence"][0] | {"id": 0, "created_at": "", "size": 0} == {
+        "id": 0, "kind": "photo", "original_name": "lich.jpg", "size": 0, "note": "Đã niêm yết lịch tiếp công dân",
+        "created_at": "", "url": f"/remediations/{gt03}/evidence/{body['evidence'][0]['id']}"}
+    assert commune.evidence(gt03, "Thêm biên bản", (tiny_pdf(), "bien-ban.pdf")).status_code == 201
+
+    assert_vietnamese_error(commune.post(f"/remediations/{gt03}/verify"), 403)
+    assert_vietnamese_error(commune.post(f"/remediations/{gt03}/reopen", json={"reason": "Tự trả"}), 403)
+    no_reason = assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/reopen", json={"reason": " "}), 422)
+    assert no_reason["errors"] == {"reason": "nhập lý do trả lại"}
+    assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/reopen", json={}), 422)
+    assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/reopen", data="lý do",
+                                           content_type="text/plain"), 400)
+    assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/reopen", json=["lý do"]), 422)
+    reopened = inspector.post(f"/remediations/{gt03}/reopen", json={"reason": "Ảnh mờ, chụp lại"})
+    assert reopened.status_code == 200
+    assert (reopened.get_json()["status"], reopened.get_json()["return_reason"]) == ("open", "Ảnh mờ, chụp lại")
+    assert commune.evidence(gt03, "Ảnh rõ hơn", (jpeg(), "lich-2.jpg")).status_code == 201
+    verified = Api(app, "district-badinh").post(f"/remediations/{gt03}/verify")
+    assert verified.status_code == 200
+    assert (verified.get_json()["status"], verified.get_json()["overdue"]) == ("verified", False)
+    assert verified.get_json()["verified_at"].endswith("Z")
+    closed = assert_vietnamese_error(commune.evidence(gt03, "Thêm nữa"), 409)
+    assert closed["status"] == "verified"
+    detail = commune.get(f"/remediations/{gt03}").get_json()
+    assert [e["kind"] for e in detail["evidence"]] == ["photo", "pdf", "photo"]
+    assert detail["legal_basis"] and detail["remediation"] and detail["responsible"]
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "remediation", AuditEntry.entity_id == gt03).order_by(AuditEntry.id))]
+    assert actions == ["submit_evidence", "submit_evidence", "reopen", "submit_evidence", "verify"]
+
+
+def test_api_responses_match_the_openapi_document(app, setup):
+    doc = app.test_client().get(f"{URL}/openapi.json").get_json()
+    check = DocumentedSchemas(doc).check
+    phucxa, _ = setup
+    gt03, item = action_id(app, phucxa, "GT-03"), "/remediations/{action_id}"
+    commune, inspector = Api(app, "commune-phucxa"), Api(app, "inspector")
+    check(inspector.get("/remediations"), "/remediations", "get")
+    check(inspector.get("/remediations?overdue_as_of=2020-12-01&sort=status"), "/remediations", "get")
+    check(inspector.get("/remediations?status=nope"), "/remediations", "get")
+    check(inspector.get(f"/remediations/{gt03}"), item, "get")
+    check(inspector.get("/remediations/999999"), item, "get")
+    check(Api(app, "district-hoankiem").get(f"/remediations/{gt03}"), item, "get")
+    check(inspector.post(f"/remediations/{gt03}/verify"), f"{item}/verify", "post")
+    check(commune.evidence(gt03, None), f"{item}/evidence", "post")
+    check(commune.evidence(gt03, "Ảnh", (jpeg(), "a.jpg")), f"{item}/evidence", "post")
+    check(commune.evidence(gt03, "Chỉ ghi chú"), f"{item}/evidence", "post")
+    check(commune.evidence(gt03, "x", csrf=False), f"{item}/evidence", "post")
+    check(inspector.evidence(gt03, "x"), f"{item}/evidence", "post")
+    check(inspector.post(f"/remediations/{gt03}/reopen", json={"reason": ""}), f"{item}/reopen", "post")
+    check(inspector.post(f"/remediations/{gt03}/reopen", json={"reason": "Chưa rõ"}), f"{item}/reopen", "post")
+    check(inspector.post(f"/remediations/{gt03}/reopen", json={"reason": "Lại"}), f"{item}/reopen", "post")
+    commune.evidence(gt03, "Lần hai")
+    check(inspector.post(f"/remediations/{gt03}/verify"), f"{item}/verify", "post")
+    check(commune.evidence(gt03, "Muộn"), f"{item}/evidence", "post")
+    check(commune.post(f"/remediations/{gt03}/verify"), f"{item}/verify", "post")
+    commune.post("/logout")
+    check(commune.get("/remediations"), "/remediations", "get")
+
+
+# ---------------------------------------------------------------- pages
+
+
+class Parsed(HTMLParser):
+    """Form controls, scripts and inline styles of a page."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.controls: list[tuple[str, dict]] = []
+        self.scripts = 0
+        self.styles = 0
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in ("input", "textarea", "select", "button"):
+            self.controls.append((tag, attributes))
+        if tag == "script":
+            self.scripts += 1
+        if tag == "style" or "style" in attributes:
+            self.styles += 1
+
+    def named(self, name: str) -> dict | None:
+        return next((a for _, a in self.controls if a.get("name") == name), None)
+
+
+def test_pages_need_a_login(app, setup):
+    client = app.test_client()
+    for path in ("/remediations", "/remediations.xlsx", "/remediations/1", "/remediations/1/evidence/1"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def test_list_page_filters_sorts_and_marks_overdue_rows(app, setup):
+    phucxa, phuctan = setup
+    client = page_client(app, "district-badinh")
+    response = client.get("/remediations")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Theo dõi khắc phục sau kiểm tra" in html
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    parsed = Parsed(html)
+    assert parsed.styles == 0 and parsed.scripts == 0
+    assert parsed.named("as_of")["type"] == "date" and parsed.named("as_of")["value"] == today_in_vietnam().isoformat()
+    for name in ("district", "commune", "dimension", "status", "overdue"):
+        assert parsed.named(name) is not None, name
+    assert "Phường Phúc Tân" not in html  # another district's commune, not even in the filter
+    rows = re.findall(r'<tr class="rem-(\w+)( overdue)?" data-id="(\d+)">', html)
+    assert len(rows) == 10 and all(status == "open" and late for status, late, _ in rows[:6])  # deadlines in 2020
+    assert not any(late for _, late, _ in rows[6:])  # the four E-01 without a deadline
+    assert "18/09/2020" in html and "Quá hạn" in html and "Chưa khắc phục" in html
+    assert re.search(r'href="/remediations\.xlsx\?[^"]*sort=deadline', html)
+    assert 'href="/remediations?sort=status"' in html and 'aria-sort="ascending"' in html
+
+    past = client.get("/remediations?as_of=2020-09-18&overdue=1").get_data(as_text=True)
+    assert "Không có việc khắc phục nào phù hợp bộ lọc." in past and "18/09/2020" in past
+    day_after = client.get("/remediations?as_of=2020-09-19&overdue=1").get_data(as_text=True)
+    assert len(re.findall(r'<tr class="rem-open overdue"', day_after)) == 1 and "GT-03" in day_after
+    assert "Quá hạn 1 ngày" in day_after
+    ck = client.get("/remediations?dimension=CK&sort=status").get_data(as_text=True)
+    assert len(re.findall(r"<tr class=", ck)) == 5 and 'name="sort" value="status"' in ck
+    assert 'href="/remediations.xlsx?dimension=CK&amp;sort=status"' in ck
+
+    bad = client.get("/remediations?as_of=2020-13-45&dimension=ZZ")
+    bad_html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Bộ lọc không hợp lệ" in bad_html and "Ngày không hợp lệ" in bad_html
+    assert "Lĩnh vực phải là một trong" in bad_html
+
+    commune_page = page_client(app, "commune-phucxa").get("/remediations").get_data(as_text=True)
+    commune_parsed = Parsed(commune_page)
+    assert commune_parsed.named("district") is None and commune_parsed.named("commune") is None
+    assert len(re.findall(r'<tr class="rem-', commune_page)) == 10
+    assert re.findall(r'<tr class="rem-', page_client(app, "district-hoankiem").get("/remediations")
+                      .get_data(as_text=True)) == ["<tr class=\"rem-"] * 6  # Phúc Tân: TG-01 and five E-01
+
+
+def test_excel_export_has_the_same_rows_with_real_dates(app, setup):
+    phucxa, _ = setup
+    client = page_client(app, "admin")
+    response = client.get("/remediations.xlsx?as_of=2020-10-01&sort=deadline")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="khac-phuc-2020-10-01.xlsx"'
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.active
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[:6] == ["STT", "Quận, huyện", "Xã, phường", "Ngày kiểm tra", "Mã phát hiện", "Lĩnh vực"]
+    assert {"Nội dung phát hiện", "Biện pháp khắc phục", "Trách nhiệm", "Hạn khắc phục", "Trạng thái",
+            "Số ngày quá hạn (đến 01/10/2020)", "Số minh chứng", "Mã việc"} <= set(headers)
+    column = {title: index for index, title in enumerate(headers)}
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert len(rows) == 16  # one row per action: ten for Phúc Xá, six for Phúc Tân
+    assert [r[column["STT"]] for r in rows] == list(range(1, 17))
+    first = rows[0]
+    assert first[column["Mã phát hiện"]] == "GT-03" and first[column["Xã, phường"]] == "Phường Phúc Xá"
+    assert first[column["Hạn khắc phục"]] == dt.datetime(2020, 9, 18)  # a real date, not text
+    assert first[column["Ngày kiểm tra"]] == dt.datetime(2020, 9, 15)
+    assert first[column["Số ngày quá hạn (đến 01/10/2020)"]] == 13
+    assert first[column["Trạng thái"]] == "Chưa khắc phục"
+    deadline_cell = sheet.cell(row=2, column=column["Hạn khắc phục"] + 1)
+    assert deadline_cell.is_date and deadline_cell.number_format.lower() == "dd/mm/yyyy"
+    assert rows[-1][column["Hạn khắc phục"]] is None  # no deadline: an empty cell
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:Q{len(rows) + 1}"
+    assert sheet.column_dimensions["G"].width >= 40
+    ids = {r[column["Mã việc"]] for r in rows}
+    assert ids == {a["id"] for a in Api(app, "admin").get("/remediations?limit=100").get_json()["remediations"]}
+
+    hostile = action_id(app, phucxa, "TG-01")  # a reason typed by a person never becomes a formula
+    Api(app, "commune-phucxa").evidence(hostile, "Đã sửa loa")
+    Api(app, "inspector").post(f"/remediations/{hostile}/reopen", json={"reason": '=HYPERLINK("http://x","Mở")'})
+    again = load_workbook(io.BytesIO(client.get("/remediations.xlsx?commune=00001&sort=deadline").data)).active
+    headers = [cell.value for cell in again[1]]
+    reason = next(row[headers.index("Lý do trả lại")] for row in again.iter_rows(min_row=2)
+                  if row[headers.index("Mã phát hiện")].value == "TG-01")
+    assert reason.data_type == "s" and reason.value == '=HYPERLINK("http://x","Mở")'
+
+    filtered = load_workbook(io.BytesIO(client.get("/remediations.xlsx?district=002").data)).active
+    assert filtered.max_row == 1 + 6 and {c.value for c in filtered["C"][1:]} == {"Phường Phúc Tân"}
+    scoped = load_workbook(io.BytesIO(page_client(app, "district-hoankiem").get("/remediations.xlsx?district=001")
+                                      .data)).active
+    assert scoped.max_row == 1  # headers only: Ba Đình is not theirs
+    bad = client.get("/remediations.xlsx?status=xong")
+    assert bad.status_code == 422 and "Bộ lọc không hợp lệ" in bad.get_data(as_text=True)
+
+
+def test_detail_page_shows_the_finding_and_the_forms_each_role_may_use(app, setup):
+    phucxa, _ = setup
+    gt03 = action_id(app, phucxa, "GT-03")
+    commune = page_client(app, "commune-phucxa")
+    response = commune.get(f"/remediations/{gt03}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<html lang="vi">' in html
+    assert "Nội dung phát hiện" in html and "Hạn khắc phục" in html and "18/09/2020" in html
+    assert "Biện pháp khắc phục" in html and "Trách nhiệm thực hiện" in html and "Căn cứ" in html
+    assert "Xã, phường chưa gửi minh chứng nào." in html
+    parsed = Parsed(html)
+    assert parsed.styles == 0 and parsed.scripts == 0
+    assert parsed.named("file")["accept"] == "image/*,application/pdf" and parsed.named("note") is not None
+    assert parsed.named("csrf_token") is not None and parsed.named("reason") is None
+    assert "Xác nhận đã khắc phục" not in html
+
+    inspector_html = page_client(app, "inspector").get(f"/remediations/{gt03}").get_data(as_text=True)
+    assert Parsed(inspector_html).named("file") is None and "Xác nhận đã khắc phục" not in inspector_html  # open
+    assert page_client(app, "district-hoankiem").get(f"/remediations/{gt03}").status_code == 403
+    assert page_client(app, "inspector2").get(f"/remediations/{gt03}").status_code == 403
+    missing = commune.get("/remediations/999999")
+    assert missing.status_code == 404 and "Không tìm thấy việc khắc phục này." in missing.get_data(as_text=True)
+
+
+def test_evidence_through_the_form_verify_and_send_back(app, setup):
+    phucxa, _ = setup
+    gt03 = action_id(app, phucxa, "GT-03")
+    commune = page_client(app, "commune-phucxa")
+    page = commune.get(f"/remediations/{gt03}")
+    no_token = commune.post(f"/remediations/{gt03}/evidence", data={"note": "x"}, content_type="multipart/form-data")
+    assert no_token.status_code == 400 and "CSRF" in no_token.get_data(as_text=True)
+
+    token = token_of(page)
+    empty = commune.post(f"/remediations/{gt03}/evidence", content_type="multipart/form-data",
+                         data={"csrf_token": token, "note": "", "file": (io.BytesIO(b""), "")})
+    assert empty.status_code == 422 and "cần ghi chú hoặc tệp minh chứng" in empty.get_data(as_text=True).lower()
+    fake = commune.post(f"/remediations/{gt03}/evidence", content_type="multipart/form-data",
+                        data={"csrf_token": token, "note": "Biên bản",
+                              "file": (io.BytesIO(b"<script>alert(1)</script>"), "bien-ban.pdf", "application/pdf")})
+    assert fake.status_code == 422 and "Tệp không phải là PDF hợp lệ." in fake.get_data(as_text=True)
+
+    sent = commune.post(f"/remediations/{gt03}/evidence", content_type="multipart/form-data",
+                        data={"csrf_token": token, "note": HOSTILE, "file": (io.BytesIO(jpeg()), "lich.jpg")})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/remediations/{gt03}#evidence")
+    shown = commune.get(f"/remediations/{gt03}").get_data(as_text=True)
+    assert HOSTILE not in shown and "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in shown
+    assert "Đã gửi minh chứng; đoàn kiểm tra sẽ xem và xác nhận." in shown
+    assert 'id="action-status">Chờ xác nhận</span>' in shown
+    with app.app_context():
+        evidence_id = db.session.scalar(select(RemediationEvidence.id).where(RemediationEvidence.action_id == gt03))
+    assert f'src="/remediations/{gt03}/evidence/{evidence_id}?size=thumb"' in shown
+    listed = page_client(app, "inspector").get("/remediations").get_data(as_text=True)
+    assert HOSTILE not in listed
+
+    inspector = page_client(app, "inspector")
+    review = inspector.get(f"/remediations/{gt03}").get_data(as_text=True)
+    assert "Xác nhận đã khắc phục" in review and Parsed(review).named("reason") is not None
+    inspector_token = token_of(inspector.get(f"/remediations/{gt03}"))
+    refused = inspector.post(f"/remediations/{gt03}/reopen", data={"csrf_token": inspector_token, "reason": "   "})
+    assert refused.status_code == 422 and "Cần nêu lý do trả lại" in refused.get_data(as_text=True)
+    sent_back = inspector.post(f"/remediations/{gt03}/reopen",
+                               data={"csrf_token": inspector_token, "reason": "Ảnh chưa thấy <b>lịch</b>"})
+    assert sent_back.status_code == 303
+    returned = commune.get(f"/remediations/{gt03}").get_data(as_text=True)
+    assert "Minh chứng đã bị trả lại." in returned and "Ảnh chưa thấy &lt;b&gt;lịch&lt;/b&gt;" in returned
+    assert "Bị trả lại" in commune.get("/remediations").get_data(as_text=True)
+
+    commune.post(f"/remediations/{gt03}/evidence", content_type="multipart/form-data",
+                 data={"csrf_token": token, "note": "Đã chụp lại"})
+    assert commune.post(f"/remediations/{gt03}/verify", data={"csrf_token": token}).status_code == 403
+    verified = inspector.post(f"/remediations/{gt03}/verify", data={"csrf_token": inspector_token})
+    assert verified.status_code == 303
+    done = inspector.get(f"/remediations/{gt03}").get_data(as_text=True)
+    assert 'id="action-status">Đã khắc phục</span>' in done and "Cán bộ inspector" in done
+    again = inspector.post(f"/remediations/{gt03}/verify", data={"csrf_token": inspector_token})
+    assert again.status_code == 409 and "Chỉ xác nhận được việc đã gửi minh chứng" in again.get_data(as_text=True)
+    closed = commune.get(f"/remediations/{gt03}").get_data(as_text=True)
+    assert Parsed(closed).named("file") is None  # nothing more to send once verified
+
+
+def test_evidence_files_are_served_with_safe_headers_to_those_who_may_see_them(app, setup):
+    phucxa, _ = setup
+    gt03 = action_id(app, phucxa, "GT-03")
+    commune = Api(app, "commune-phucxa")
+    photo = commune.evidence(gt03, "Ảnh", (jpeg(2000, 1000), "Lịch tiếp dân.png")).get_json()["evidence"][0]
+    pdf = commune.evidence(gt03, "Báo cáo", (tiny_pdf(), "Báo cáo khắc phục.pdf")).get_json()["evidence"][1]
+    note = commune.evidence(gt03, "Chỉ ghi chú").get_json()["evidence"][2]
+
+    viewer = page_client(app, "district-badinh")
+
+    def fetch(client, url):
+        with client.get(url) as response:  # closes the file that send_from_directory opened
+            response.get_data()
+            return response
+
+    image = fetch(viewer, photo["url"])
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    assert image.headers["Content-Disposition"].startswith("inline;")
+    assert "filename*=UTF-8''L%E1%BB%8Bch" in image.headers["Content-Disposition"]
+    assert image.headers["X-Content-Type-Options"] == "nosniff" and "private" in image.headers["Cache-Control"]
+    with Image.open(io.BytesIO(image.data)) as shown:
+        assert shown.format == "JPEG" and shown.size == (1600, 800)
+    with Image.open(io.BytesIO(fetch(viewer, photo["url"] + "?size=thumb").data)) as small:
+        assert max(small.size) <= 160
+    document = fetch(viewer, pdf["url"])
+    assert document.status_code == 200 and document.mimetype == "application/pdf"
+    assert document.headers["Content-Disposition"].startswith("attachment;")
+    assert document.headers["X-Content-Type-Options"] == "nosniff"
+    assert document.data == tiny_pdf()
+    assert note["url"] is None
+    assert viewer.get(f"/remediations/{gt03}/evidence/{note['id']}").status_code == 404
+
+    other = finalised(app, actor="admin", commune="00037", client_id="tablet-rem-000003", answers={"TG-01": "no"})
+    other_action = action_id(app, other, "TG-01")
+    assert viewer.get(f"/remediations/{other_action}/evidence/{photo['id']}").status_code in (403, 404)
+    assert page_client(app, "admin").get(f"/remediations/{other_action}/evidence/{photo['id']}").status_code == 404
+    for name in ("district-hoankiem", "inspector2"):
+        assert fetch(page_client(app, name), photo["url"]).status_code == 403
+        assert fetch(page_client(app, name), pdf["url"]).status_code == 403
