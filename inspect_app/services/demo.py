@@ -679,10 +679,14 @@ def _years_option(ctx, param, value: str) -> range:
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Ngày hiện tại của dữ liệu mẫu (mặc định: hôm nay theo giờ Hà Nội).")
 @click.option("--user", "username", default=None, help="Tài khoản đứng tên các phiếu (mặc định: inspector).")
+@click.option("--skip-existing", is_flag=True, help="Đã có phiếu kiểm tra thì bỏ qua, không báo lỗi (cho scripts/run.sh).")
 @with_appcontext
 def seed_demo_command(years: range, communes: int | None, seed: int, as_of: dt.datetime | None,
-                      username: str | None) -> None:
+                      username: str | None, skip_existing: bool) -> None:
     """Tạo dữ liệu mẫu: mỗi xã một phiếu kiểm tra đã hoàn tất mỗi năm, đánh giá bằng bộ luật thật."""
+    if skip_existing and db.session.scalar(select(func.count(Inspection.id))):
+        click.echo("Cơ sở dữ liệu đã có phiếu kiểm tra: không tạo thêm dữ liệu mẫu.")
+        return
     try:
         actor = demo_actor(db.session, username)
         result = seed_demo(db.session, current_app.extensions["catalog"], years, communes, seed,

@@ -119,3 +119,30 @@ def test_others_cannot_read_the_minutes(app, api):
     api.post(f"/inspections/{inspection}/finalize")
     assert Api(app, "commune-phucxa").get(f"/inspections/{inspection}/minutes.pdf").status_code == 200
     assert Api(app).get(f"/inspections/{inspection}/minutes.pdf").status_code == 401
+
+
+def test_seeded_inspections_freeze_their_minutes_on_first_download(app):
+    from inspect_app.services.demo import seed_demo
+
+    with app.app_context():
+        seed_demo(db.session, app.extensions["catalog"], range(2020, 2021), 1, 122)
+        seeded = db.session.scalar(select(Inspection).where(Inspection.status == "finalised"))
+        assert seeded.minutes_sha256 is None
+    api = Api(app, "admin")
+    first = api.get(f"/inspections/{seeded.id}/minutes.pdf")
+    second = api.get(f"/inspections/{seeded.id}/minutes.pdf")
+    assert first.status_code == 200 and first.data == second.data
+    assert "DỰTHẢO" not in text_of(first.data)
+    with app.app_context():
+        frozen = db.session.get(Inspection, seeded.id)
+        assert frozen.minutes_sha256 == hashlib.sha256(first.data).hexdigest()
+        assert frozen.record_sha256 in text_of(first.data)
+
+
+def test_seed_demo_skip_existing_leaves_a_filled_database_alone(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo", "--years", "2020", "--communes", "1"]).exit_code == 0
+    again = runner.invoke(args=["seed-demo", "--years", "2020", "--communes", "1"])
+    assert again.exit_code == 1 and "Dữ liệu mẫu đã được tạo" in again.output
+    skipped = runner.invoke(args=["seed-demo", "--communes", "1", "--skip-existing"])
+    assert skipped.exit_code == 0 and "không tạo thêm" in skipped.output
