@@ -114,6 +114,48 @@ class FindingLine:
     severity_high: bool = False
 
 
+# What became of a previous finding, as the re-inspection part of the minutes says it.
+FIXED_LABEL, NOT_FIXED_LABEL = "Đã khắc phục", "Chưa khắc phục"
+LATE_LABEL, PENDING_LABEL = "Chậm khắc phục", "Chờ xác nhận"
+
+
+class RemediationLine(NamedTuple):
+    """One finding of the previous inspection and what became of it, as a re-inspection found it."""
+
+    number: int
+    code: str
+    title: str
+    deadline: dt.date | None
+    outcome: str  # "Đã khắc phục" / "Chưa khắc phục" / "Chậm khắc phục" / "Chờ xác nhận"
+    detail: str = ""  # e.g. "Tiếp tục vi phạm (tái phạm); quá thời hạn khắc phục"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreviousResults:
+    """The part of a re-inspection's minutes on the previous minutes' findings (Kết quả khắc phục …)."""
+
+    number: str | None  # the previous minutes' number; None when they were never issued by this system
+    inspection_date: dt.date
+    lines: tuple[RemediationLine, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "lines", tuple(RemediationLine(*line) for line in self.lines))
+
+    @property
+    def reference(self) -> str:
+        """"Biên bản kiểm tra số 01/BB-ĐKT ngày 15/09/2020" (without "số …" when the number is unknown)."""
+        number = f" số {self.number}" if self.number else ""
+        return f"Biên bản kiểm tra{number} ngày {vn_date(self.inspection_date)}"
+
+    def tally(self) -> str:
+        """"đã khắc phục 1; chưa khắc phục 1": the outcomes counted, in a fixed order, zeros left out."""
+        order = (FIXED_LABEL, PENDING_LABEL, LATE_LABEL, NOT_FIXED_LABEL)
+        counts = {label: 0 for label in order}
+        for line in self.lines:
+            counts[line.outcome] = counts.get(line.outcome, 0) + 1
+        return "; ".join(f"{label[:1].lower()}{label[1:]} {n}" for label, n in counts.items() if n)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MinutesData:
     """Everything the minutes print. Sequences may be given as lists; they are stored as tuples."""
@@ -147,6 +189,9 @@ class MinutesData:
     checklist_version: str  # "papi-xa@1"
     record_sha256: str = ""  # SHA-256 (hex) of the finalised record; empty for a draft
     draft: bool = False
+    # A re-inspection: what became of the previous minutes' findings (printed at the end of part II).
+    # None (the default) leaves the part out, so minutes without a previous inspection are unchanged.
+    previous_results: PreviousResults | None = None
 
     def __post_init__(self):
         conv = {"team": TeamMember, "commune_reps": CommuneRep, "scores": ScoreLine}
@@ -353,6 +398,6 @@ def render_minutes(data: MinutesData) -> bytes:
 
 __all__ = [
     "ChecklistRow", "CommuneRep", "FindingLine", "ForbiddenURL", "MinutesData", "MinutesRenderError",
-    "ScoreLine", "SectionResult", "TeamMember", "closing_sentence", "footer_line", "place_date_line",
-    "render_html", "render_minutes", "vn_date", "vn_long_date", "vn_score",
+    "PreviousResults", "RemediationLine", "ScoreLine", "SectionResult", "TeamMember", "closing_sentence",
+    "footer_line", "place_date_line", "render_html", "render_minutes", "vn_date", "vn_long_date", "vn_score",
 ]

@@ -9,20 +9,22 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.assessment import InvalidInput, parse_document
 from ..domain.catalog import Catalog
 from ..domain.checklists import AnswerError, Checklist, parse_iso_date
 from ..evaluation import Evaluation, evaluate_input
-from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, Answer, CommuneRep, FindingRecord, Inspection,
-                      InspectionMember, Photo, RemediationAction, User, utcnow)
+from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, AdminUnit, Answer, CommuneRep, FindingRecord,
+                      Inspection, InspectionMember, MinutesDocument, Photo, RemediationAction, UnitSuccession, User,
+                      utcnow)
 from . import Conflict, Forbidden, Invalid, NotFound
-from .accounts import can_view, require_edit, require_view
+from .accounts import can_edit, can_view, require_edit, require_view
 from .audit import record
 from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, stored_minutes
 from .photos import StoredPhoto, store_photo
+from .remediation import OPEN, STATUS_LABELS as REMEDIATION_LABELS
 from .units import commune_on
 
 MAX_NOTE_LENGTH = 4000
@@ -62,7 +64,13 @@ def _people(raw: Any, field: str, errors: dict[str, str], with_role: bool) -> li
 
 
 def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any) -> tuple[Inspection, bool]:
-    """Create a draft inspection; the same client_id again returns the existing one (idempotent)."""
+    """Create a draft inspection; the same client_id again returns the existing one (idempotent).
+
+    With `"reinspection_of": <id>` it is a re-inspection (tái kiểm tra) of that finalised inspection:
+    the checklist, commune, villages, team and commune representatives default to the previous
+    inspection's, and it is refused unless the previous one is the commune's latest finalised
+    inspection, the new date is after it and the commune is still the same unit on the new date.
+    """
     if actor.role == "commune":
         raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
     if not isinstance(data, dict):
@@ -75,6 +83,10 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         if existing is not None:
             require_view(actor, existing)
             return existing, False
+    previous = None
+    if data.get(REINSPECTION_KEY) is not None:
+        previous = reinspection_base(session, actor, data[REINSPECTION_KEY])
+        data = reinspection_defaults(previous) | {k: v for k, v in data.items() if v is not None}
     errors: dict[str, str] = {}
     day = None
     try:
@@ -93,7 +105,9 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         errors["commune_code"] = "thiếu mã xã"
     elif day:
         unit = commune_on(session, code, day)
-        if unit is None:
+        if previous is not None:
+            _check_reinspection(session, previous, code, day, unit, errors)
+        elif unit is None:
             errors["commune_code"] = f"không có xã mã {code} vào ngày {day:%d/%m/%Y}"
     team = _people(data.get("team"), "team", errors, with_role=True)
     reps = _people(data.get("commune_reps"), "commune_reps", errors, with_role=False)
@@ -123,9 +137,122 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
             raise
         require_view(actor, existing)
         return existing, False
-    record(session, actor, "create", "inspection", inspection.id, commune=unit.code, date=day.isoformat())
+    extra = {REINSPECTION_KEY: previous.id} if previous is not None else {}
+    record(session, actor, "create", "inspection", inspection.id, commune=unit.code, date=day.isoformat(), **extra)
     session.commit()
     return inspection, True
+
+
+# --- re-inspection (tái kiểm tra) ------------------------------------------------------------------
+# No column records it: a re-inspection is an ordinary draft of the same commune whose previous
+# finalised inspection (previous_inspection) is the one it was started from, which is what X-01,
+# X-02, the checklist page and the minutes compare against. The audit entry of its creation
+# names that inspection ("create" with reinspection_of).
+
+REINSPECTION_KEY = "reinspection_of"
+
+
+def latest_finalised(session: Session, commune_code: str, unit_id: int | None = None) -> Inspection | None:
+    """The commune's latest finalised inspection (by date, then id), optionally of one unit only."""
+    query = select(Inspection).where(Inspection.commune_code == commune_code, Inspection.status == FINALISED)
+    if unit_id is not None:
+        query = query.where(Inspection.unit_id == unit_id)
+    return session.scalar(query.order_by(Inspection.inspection_date.desc(), Inspection.id.desc()).limit(1))
+
+
+def latest_finalised_ids(session: Session, commune_codes: set[str]) -> set[int]:
+    """Of these communes, the ids of each unit's latest finalised inspection: those a re-inspection starts from."""
+    if not commune_codes:
+        return set()
+    rows = session.execute(select(Inspection.id, Inspection.commune_code, Inspection.unit_id).where(
+        Inspection.commune_code.in_(sorted(commune_codes)), Inspection.status == FINALISED,
+    ).order_by(Inspection.inspection_date.desc(), Inspection.id.desc()))
+    latest: dict[tuple[str, int], int] = {}
+    for inspection_id, code, unit_id in rows:
+        latest.setdefault((code, unit_id), inspection_id)
+    return set(latest.values())
+
+
+def can_reinspect(actor: User, inspection: Inspection) -> bool:
+    """Whether the "Tái kiểm tra" button is offered: a finalised inspection this user may change."""
+    return inspection.status == FINALISED and can_edit(actor, inspection)
+
+
+def reinspection_base(session: Session, actor: User, inspection_id: Any) -> Inspection:
+    """The finalised inspection a re-inspection starts from, or the reason it cannot start from it."""
+    if actor.role == "commune":
+        raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
+    if isinstance(inspection_id, bool) or not isinstance(inspection_id, int) or inspection_id < 1:
+        raise Invalid("Dữ liệu không hợp lệ.", errors={REINSPECTION_KEY: "cần mã (số nguyên) của phiếu lần trước"})
+    previous = session.get(Inspection, inspection_id)
+    if previous is None:
+        raise Invalid("Không tìm thấy phiếu kiểm tra lần trước.",
+                      errors={REINSPECTION_KEY: f"không có phiếu kiểm tra mã {inspection_id}"})
+    require_view(actor, previous)
+    if previous.status == SUPERSEDED:
+        raise Conflict("Phiếu này đã được thay thế bởi bản sửa đổi; hãy tái kiểm tra từ bản sửa đổi đã hoàn tất.",
+                       status=previous.status)
+    if previous.status != FINALISED:
+        raise Conflict("Chỉ tái kiểm tra từ phiếu đã hoàn tất; phiếu này còn đang kiểm tra.", status=previous.status)
+    latest = latest_finalised(session, previous.commune_code, previous.unit_id)
+    if latest is not None and latest.id != previous.id:
+        raise Conflict(f"Phiếu ngày {previous.inspection_date:%d/%m/%Y} không phải lần kiểm tra gần nhất của "
+                       f"{previous.commune_name}; hãy tái kiểm tra từ lần kiểm tra ngày "
+                       f"{latest.inspection_date:%d/%m/%Y}.", status=previous.status,
+                       latest_date=latest.inspection_date.isoformat())
+    return previous
+
+
+def pending_reinspections(session: Session, actor: User, previous: Inspection) -> list[Inspection]:
+    """Drafts of the same commune dated after `previous` that this user may see: a re-inspection under way."""
+    query = select(Inspection).where(
+        Inspection.commune_code == previous.commune_code, Inspection.unit_id == previous.unit_id,
+        Inspection.status == DRAFT, Inspection.replaces_id.is_(None),
+        Inspection.inspection_date > previous.inspection_date,
+    ).order_by(Inspection.inspection_date, Inspection.id)
+    return [i for i in session.scalars(query) if can_view(actor, i)]
+
+
+def reinspection_defaults(previous: Inspection) -> dict[str, Any]:
+    """What a re-inspection takes from the previous inspection unless told otherwise."""
+    return {
+        "checklist": previous.checklist_id, "commune_code": previous.commune_code, "villages": previous.villages,
+        "team": [{"name": m.name, "position": m.position, "role": m.role} for m in previous.members],
+        "commune_reps": [{"name": r.name, "position": r.position} for r in previous.commune_reps],
+    }
+
+
+def successors_of(session: Session, unit_id: int) -> list[AdminUnit]:
+    """The units a reform merged this one into (several where it was split)."""
+    return list(session.scalars(select(AdminUnit).join(UnitSuccession, UnitSuccession.new_unit_id == AdminUnit.id)
+                                .where(UnitSuccession.old_unit_id == unit_id).order_by(AdminUnit.code)))
+
+
+def _check_reinspection(session: Session, previous: Inspection, code: str, day: Any, unit: AdminUnit | None,
+                        errors: dict[str, str]) -> None:
+    """Same commune, same unit on the new date (not merged away by a reform), and a later date."""
+    if code != previous.commune_code:
+        errors["commune_code"] = (f"phiếu tái kiểm tra phải cùng xã với phiếu lần trước "
+                                  f"({previous.commune_name}, mã {previous.commune_code})")
+        return
+    if day <= previous.inspection_date:
+        errors["inspection_date"] = (f"ngày tái kiểm tra phải sau ngày kiểm tra lần trước "
+                                     f"({previous.inspection_date:%d/%m/%Y})")
+        return
+    if unit is None or unit.id != previous.unit_id:
+        ended = previous.unit.valid_to
+        successors = successors_of(session, previous.unit_id)
+        if successors:
+            names = ", ".join(f"{u.name} (mã {u.code})" for u in successors)
+            since = min(u.valid_from for u in successors)
+            errors["commune_code"] = (
+                f"{previous.commune_name} (mã {previous.commune_code}) đã được sắp xếp vào {names} từ ngày "
+                f"{since:%d/%m/%Y}; không thể tái kiểm tra theo mã cũ sau ngày đó. Hãy lập phiếu kiểm tra mới "
+                f"cho đơn vị mới")
+        else:
+            until = f" đến ngày {ended:%d/%m/%Y}" if ended else ""
+            errors["commune_code"] = (f"{previous.commune_name} (mã {previous.commune_code}) chỉ tồn tại{until}; "
+                                      f"không thể tái kiểm tra vào ngày {day:%d/%m/%Y}")
 
 
 def get_inspection(session: Session, actor: User, inspection_id: int) -> Inspection:
@@ -180,6 +307,48 @@ def previous_inspection(session: Session, inspection: Inspection) -> Inspection 
     return session.scalar(query)
 
 
+def previous_findings(session: Session, previous: Inspection) -> list[FindingRecord]:
+    """The previous inspection's findings with their remediation actions, in one query (not one per finding)."""
+    return list(session.scalars(select(FindingRecord).options(selectinload(FindingRecord.action))
+                                .where(FindingRecord.inspection_id == previous.id).order_by(FindingRecord.position)))
+
+
+def previous_overview(session: Session, catalog: Catalog, inspection: Inspection) -> dict[str, Any] | None:
+    """What the checklist shows of the commune's previous finalised inspection: answers in words, findings
+    with their remediation status ("Chưa khắc phục", "Chờ xác nhận", "Đã khắc phục"); None without one.
+
+    `overdue` marks an action still open after its deadline on this inspection's date (what X-02 flags).
+    """
+    previous = previous_inspection(session, inspection)
+    if previous is None:
+        return None
+    checklist = checklist_of(catalog, inspection)
+    earlier = checklist_of(catalog, previous)
+    answers = answers_of(previous)
+    display: dict[str, str] = {}
+    for code in checklist.items:
+        item = earlier.items.get(code) if earlier else None
+        if item is None:
+            continue  # an item the previous checklist version did not have
+        raw = answers.get(code)
+        try:
+            display[code] = item.display(item.validate(raw))
+        except AnswerError:
+            display[code] = str(raw)
+    findings = []
+    for record_ in previous_findings(session, previous):
+        status = record_.action.status if record_.action else OPEN
+        findings.append(record_.to_contract() | {
+            "status": status, "status_label": REMEDIATION_LABELS.get(status, status),
+            "overdue": status == OPEN and record_.deadline is not None
+            and record_.deadline < inspection.inspection_date,
+        })
+    number = session.scalar(select(MinutesDocument.number).where(MinutesDocument.inspection_id == previous.id))
+    return {"id": previous.id, "inspection_date": previous.inspection_date.isoformat(), "minutes_number": number,
+            "answers": {code: value for code, value in answers.items() if code in display}, "display": display,
+            "findings": findings}
+
+
 def document(session: Session, inspection: Inspection) -> dict[str, Any]:
     """The inspection as an evaluation-contract document, with the previous inspection's findings."""
     doc: dict[str, Any] = {
@@ -195,7 +364,7 @@ def document(session: Session, inspection: Inspection) -> dict[str, Any]:
             {"code": f.code, "deadline": f.deadline.isoformat() if f.deadline else None,
              "status": f.action.status if f.action and f.action.status in ("open", "submitted", "verified")
              else "open"}
-            for f in previous.findings]}
+            for f in previous_findings(session, previous)]}
     return doc
 
 
@@ -405,6 +574,7 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
         "commune_refusal_reason": inspection.commune_refusal_reason,
         "team_refusal_reason": inspection.team_refusal_reason,
     }
+    detail["previous"] = previous_overview(session, catalog, inspection)
     if inspection.status == DRAFT:
         evaluation = evaluate_inspection(session, catalog, inspection)
         detail |= {"findings": [f.to_contract() for f in evaluation.findings], "scores": evaluation.scores,

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from ..domain.catalog import Catalog
 from ..domain.checklists import VIETNAM
-from ..models import MEMBER_ROLES, Inspection, MinutesDocument
+from ..models import MEMBER_ROLES, FindingRecord, Inspection, MinutesDocument
 from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, finding_lines, place_date_line,
                    render_minutes, score_lines)
+from ..pdf.minutes import LATE_LABEL, PreviousResults, RemediationLine
+from .remediation import OPEN, STATUS_LABELS, SUBMITTED, VERIFIED
 
 DEFAULT_START = "08:00"
 
@@ -46,8 +48,12 @@ class RecordContent:
     scores: dict[str, float]
 
 
-def record_digest(inspection: Inspection, content: RecordContent) -> str:
-    """SHA-256 of the finalised record in canonical JSON: what the printed footer certifies."""
+def record_digest(inspection: Inspection, content: RecordContent, review: PreviousResults | None = None) -> str:
+    """SHA-256 of the finalised record in canonical JSON: what the printed footer certifies.
+
+    A re-inspection's record also covers what its minutes print about the previous findings (`review`);
+    without one the record, and so the digest, is exactly what it was before re-inspections existed.
+    """
     record = {
         "id": inspection.id, "revision": inspection.revision, "replaces": inspection.replaces_id,
         "checklist": f"{inspection.checklist_id}@{inspection.checklist_version}",
@@ -63,6 +69,11 @@ def record_digest(inspection: Inspection, content: RecordContent) -> str:
         "scores": content.scores, "opinion": inspection.commune_opinion,
         "times": [inspection.start_time, inspection.end_time], "place": inspection.place,
     }
+    if review is not None:
+        record["previous_results"] = {
+            "number": review.number, "date": review.inspection_date.isoformat(),
+            "lines": [[line.code, line.title, line.deadline.isoformat() if line.deadline else None, line.outcome,
+                       line.detail] for line in review.lines]}
     canonical = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -110,7 +121,80 @@ def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, set
         team_refusal_reason=inspection.team_refusal_reason, inspection_id=inspection.id,
         revision=inspection.revision, replaces_number=replaced, checklist_version=checklist.key,
         record_sha256=inspection.record_sha256 or "", draft=draft,
+        previous_results=previous_results(session, catalog, inspection, content.findings),
     )
+
+
+LATE_CODE = "X-02"  # the rule that flags a previous finding still open past its deadline
+
+
+def _late_items(catalog: Catalog, inspection: Inspection, finding: FindingRecord) -> tuple[str, ...]:
+    """The items an X-02 finding about this previous finding carries (as domain.assessment derives them)."""
+    checklist = catalog.checklist(inspection.checklist_id, inspection.checklist_version)
+    if finding.code in checklist.items:
+        return (finding.code,)
+    ruleset = catalog.rulesets.get(inspection.checklist_id)
+    rule = ruleset.by_code(finding.code) if ruleset else None
+    return tuple(rule.items) if rule and rule.items else ()
+
+
+def remediation_outcome(status: str, *, again: bool, repeat: bool, late: bool) -> tuple[str, str]:
+    """What the minutes say became of one previous finding: (outcome, detail).
+
+    - the same rule fires again now → "Chưa khắc phục" (a repeat offence when X-01 escalated it);
+    - else X-02 fired for it (still open past its deadline) → "Chậm khắc phục";
+    - else verified → "Đã khắc phục";
+    - else the remediation status ("Chưa khắc phục", "Chờ xác nhận").
+    """
+    if again:
+        detail = "Tiếp tục vi phạm (tái phạm)" if repeat else "Tiếp tục phát hiện tại lần kiểm tra này"
+        if status == VERIFIED:
+            detail = "Đã xác nhận khắc phục nhưng lần kiểm tra này tiếp tục phát hiện"
+        return STATUS_LABELS[OPEN], detail + ("; quá thời hạn khắc phục" if late else "")
+    if late:
+        return LATE_LABEL, "Quá thời hạn khắc phục, chưa có minh chứng được xác nhận"
+    if status == VERIFIED:
+        return STATUS_LABELS[VERIFIED], "Đã xác nhận khắc phục; lần kiểm tra này không phát hiện lại"
+    if status == SUBMITTED:
+        return STATUS_LABELS[SUBMITTED], "Đã gửi minh chứng, chờ xác nhận"
+    return STATUS_LABELS.get(status, STATUS_LABELS[OPEN]), "Lần kiểm tra này không phát hiện lại"
+
+
+def previous_results(session: Session, catalog: Catalog, inspection: Inspection,
+                     findings: list[Any]) -> PreviousResults | None:
+    """The re-inspection part of the minutes: each finding of the previous finalised inspection, with its
+    deadline and whether it was fixed, judged from this inspection's findings (domain Findings for a draft,
+    FindingRecords once finalised) and the previous remediation statuses. None without a previous
+    inspection, or when it had no finding.
+    """
+    from .inspections import previous_findings, previous_inspection  # inspections imports this module
+
+    previous = previous_inspection(session, inspection)
+    if previous is None:
+        return None
+    earlier = previous_findings(session, previous)
+    if not earlier:
+        return None
+    late_items = {tuple(f.items) for f in findings if f.code == LATE_CODE}
+    lines = []
+    for number, finding in enumerate(earlier, start=1):
+        status = finding.action.status if finding.action else OPEN
+        same = [f for f in findings if f.code == finding.code and f.code != LATE_CODE
+                and set(f.items) == set(finding.items)]
+        late = status == OPEN and _late_items(catalog, inspection, finding) in late_items
+        outcome, detail = remediation_outcome(status, again=bool(same), repeat=any(f.repeat for f in same),
+                                              late=late)
+        lines.append(RemediationLine(number, finding.code, _plain_title(finding), finding.deadline, outcome, detail))
+    number = session.scalar(select(MinutesDocument.number).where(MinutesDocument.inspection_id == previous.id))
+    return PreviousResults(number=number, inspection_date=previous.inspection_date, lines=lines)
+
+
+def _plain_title(finding: FindingRecord) -> str:
+    """The title without X-01's suffix (the previous minutes marked the repeat), naming the items of a
+    cross-cutting finding (E-01 "Thiếu ảnh minh chứng" can be there once per item)."""
+    title = finding_lines([finding])[0].title
+    items = [code for code in finding.items if code != finding.code and code not in title]
+    return f"{title} ({', '.join(items)})" if items else title
 
 
 def freeze_minutes(session: Session, catalog: Catalog, inspection: Inspection, settings: MinutesSettings,
@@ -118,7 +202,8 @@ def freeze_minutes(session: Session, catalog: Catalog, inspection: Inspection, s
     """Hash the finalised record, render the PDF once and store it (same transaction as finalising)."""
     inspection.start_time = inspection.start_time or DEFAULT_START
     inspection.end_time = inspection.end_time or _local_time(inspection.finalised_at)
-    inspection.record_sha256 = record_digest(inspection, content)
+    inspection.record_sha256 = record_digest(inspection, content,
+                                             previous_results(session, catalog, inspection, content.findings))
     number = next_number(session, settings, inspection)
     pdf = render_minutes(minutes_data(session, catalog, inspection, settings, content, number=number, draft=False))
     document = MinutesDocument(inspection_id=inspection.id, number=number, pdf=pdf,

@@ -37,7 +37,55 @@ class RepForm(Form):
     position = StringField("Chức vụ", validators=[Optional(), Length(max=200, message="Tối đa 200 ký tự.")])
 
 
-class NewInspectionForm(FlaskForm):
+class PeopleRows:
+    """The team and representative rows shared by the new-inspection and re-inspection forms."""
+
+    team: Any
+    commune_reps: Any
+
+    def people(self) -> tuple[list[dict[str, str]], list[int], list[dict[str, str]], list[int]]:
+        """The filled-in team and representative rows, with each one's row number in the form."""
+        team, team_rows, reps, rep_rows = [], [], [], []
+        for index, row in enumerate(self.team):
+            name, position = (row.form.name.data or "").strip(), (row.form.position.data or "").strip()
+            if name or position:
+                team.append({"name": name, "position": position, "role": row.form.role.data})
+                team_rows.append(index)
+        for index, row in enumerate(self.commune_reps):
+            name, position = (row.form.name.data or "").strip(), (row.form.position.data or "").strip()
+            if name or position:
+                reps.append({"name": name, "position": position})
+                rep_rows.append(index)
+        return team, team_rows, reps, rep_rows
+
+    def simple_fields(self) -> dict[str, Any]:
+        """The service's field names → this form's fields (None: no field shows that error)."""
+        return {}
+
+    def show_service_errors(self, errors: dict[str, str], team_rows: list[int], rep_rows: list[int]) -> list[str]:
+        """Put the service's field errors next to their fields; return those that fit no field."""
+        simple = self.simple_fields()
+        general = []
+        for key, message in errors.items():
+            text = message[:1].upper() + message[1:] if message else message
+            if key in simple and simple[key] is not None:
+                simple[key].errors = [*simple[key].errors, text]
+                continue
+            for prefix, rows, fields in (("team", team_rows, self.team), ("commune_reps", rep_rows, self.commune_reps)):
+                if key.startswith(prefix + "[") and "]." in key:
+                    index, attribute = key[len(prefix) + 1:].split("].", 1)
+                    if index.isdigit() and int(index) < len(rows) and attribute in ("name", "position", "role"):
+                        sub = getattr(fields[rows[int(index)]].form, attribute)
+                        sub.errors = [*sub.errors, text]
+                        break
+            else:
+                label = {"team": "Đoàn kiểm tra", "commune_reps": "Đại diện UBND xã",
+                         "commune_code": "Xã, phường", "reinspection_of": "Phiếu lần trước"}.get(key, key)
+                general.append(f"{label}: {text}")
+        return general
+
+
+class NewInspectionForm(PeopleRows, FlaskForm):
     """Start an inspection: which commune, when, who inspects and who receives the team."""
 
     client_id = HiddenField(validators=[DataRequired("Thiếu mã phiếu; hãy tải lại trang."),
@@ -70,21 +118,6 @@ class NewInspectionForm(FlaskForm):
         self.district_choices = {"": "— Tất cả quận, huyện —"} | districts
         self.commune_groups = communes
 
-    def people(self) -> tuple[list[dict[str, str]], list[int], list[dict[str, str]], list[int]]:
-        """The filled-in team and representative rows, with each one's row number in the form."""
-        team, team_rows, reps, rep_rows = [], [], [], []
-        for index, row in enumerate(self.team):
-            name, position = (row.form.name.data or "").strip(), (row.form.position.data or "").strip()
-            if name or position:
-                team.append({"name": name, "position": position, "role": row.form.role.data})
-                team_rows.append(index)
-        for index, row in enumerate(self.commune_reps):
-            name, position = (row.form.name.data or "").strip(), (row.form.position.data or "").strip()
-            if name or position:
-                reps.append({"name": name, "position": position})
-                rep_rows.append(index)
-        return team, team_rows, reps, rep_rows
-
     def payload(self) -> tuple[dict[str, Any], list[int], list[int]]:
         """The services.inspections.create_inspection document, and the row numbers it came from."""
         team, team_rows, reps, rep_rows = self.people()
@@ -96,27 +129,52 @@ class NewInspectionForm(FlaskForm):
         }
         return data, team_rows, rep_rows
 
-    def show_service_errors(self, errors: dict[str, str], team_rows: list[int], rep_rows: list[int]) -> list[str]:
-        """Put the service's field errors next to their fields; return those that fit no field."""
-        simple = {"inspection_date": self.inspection_date, "villages": self.villages, "commune_code": self.commune,
-                  "checklist": self.checklist, "plan_reference": self.plan_reference, "client_id": None}
-        general = []
-        for key, message in errors.items():
-            text = message[:1].upper() + message[1:] if message else message
-            if key in simple and simple[key] is not None:
-                simple[key].errors = [*simple[key].errors, text]
-                continue
-            for prefix, rows, fields in (("team", team_rows, self.team), ("commune_reps", rep_rows, self.commune_reps)):
-                if key.startswith(prefix + "[") and "]." in key:
-                    index, attribute = key[len(prefix) + 1:].split("].", 1)
-                    if index.isdigit() and int(index) < len(rows) and attribute in ("name", "position", "role"):
-                        sub = getattr(fields[rows[int(index)]].form, attribute)
-                        sub.errors = [*sub.errors, text]
-                        break
-            else:
-                label = {"team": "Đoàn kiểm tra", "commune_reps": "Đại diện UBND xã"}.get(key, key)
-                general.append(f"{label}: {text}")
-        return general
+    def simple_fields(self) -> dict[str, Any]:
+        return {"inspection_date": self.inspection_date, "villages": self.villages, "commune_code": self.commune,
+                "checklist": self.checklist, "plan_reference": self.plan_reference, "client_id": None}
+
+
+class ReinspectionForm(PeopleRows, FlaskForm):
+    """Start a re-inspection (tái kiểm tra): the date, and the villages and people prefilled from last time."""
+
+    client_id = HiddenField(validators=[DataRequired("Thiếu mã phiếu; hãy tải lại trang."),
+                                        Length(min=8, max=64, message="Mã phiếu không hợp lệ; hãy tải lại trang.")])
+    inspection_date = DateField("Ngày tái kiểm tra", format="%Y-%m-%d",
+                                invalid_value_message="Ngày tái kiểm tra không hợp lệ.",
+                                validators=[InputRequired("Nhập ngày tái kiểm tra (ngày/tháng/năm).")])
+    villages = IntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
+        InputRequired("Nhập số thôn, tổ dân phố."),
+        NumberRange(min=1, max=500, message="Số thôn, tổ dân phố phải từ 1 đến 500.")])
+    plan_reference = StringField("Kế hoạch, quyết định tái kiểm tra (nếu có)",
+                                 validators=[Optional(), Length(max=500, message="Tối đa 500 ký tự.")])
+    team = FieldList(FormField(MemberForm), min_entries=TEAM_ROWS, max_entries=30)
+    commune_reps = FieldList(FormField(RepForm), min_entries=REP_ROWS, max_entries=30)
+
+    @classmethod
+    def prefilled(cls, defaults: dict[str, Any], day: dt.date | None) -> "ReinspectionForm":
+        """The form for a GET: the previous inspection's villages, team and representatives, one empty row more."""
+        form = cls(formdata=None, data={"client_id": new_client_id(), "inspection_date": day,
+                                        "villages": defaults["villages"], "team": defaults["team"],
+                                        "commune_reps": defaults["commune_reps"]})
+        for rows, kind in ((form.team, "team"), (form.commune_reps, "reps")):
+            if len(rows) <= len(defaults["team" if kind == "team" else "commune_reps"]):
+                rows.append_entry()
+        return form
+
+    def simple_fields(self) -> dict[str, Any]:
+        return {"inspection_date": self.inspection_date, "villages": self.villages,
+                "plan_reference": self.plan_reference, "client_id": None, "checklist": None}
+
+    def payload(self, previous_id: int) -> tuple[dict[str, Any], list[int], list[int]]:
+        """The create_inspection document of a re-inspection, and the row numbers it came from."""
+        team, team_rows, reps, rep_rows = self.people()
+        data = {
+            "client_id": self.client_id.data, "reinspection_of": previous_id,
+            "inspection_date": self.inspection_date.data.isoformat() if self.inspection_date.data else None,
+            "villages": self.villages.data, "plan_reference": self.plan_reference.data or "",
+            "team": team, "commune_reps": reps,
+        }
+        return data, team_rows, rep_rows
 
 
 class ListFilterForm(FlaskForm):

@@ -19,15 +19,18 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from PIL import Image, UnidentifiedImageError
 
-from ..domain.checklists import NOT_APPLICABLE, Checklist
+from ..domain.checklists import NOT_APPLICABLE, Checklist, today_in_vietnam
 from ..extensions import db
 from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, Photo, User
-from ..services import Forbidden, Invalid, NotFound
-from ..services.accounts import can_edit
-from ..services.inspections import (checklist_of, create_inspection, get_inspection, inspection_detail, revise,
-                                    update_details, visible_inspections)
+from ..services import Conflict, Forbidden, Invalid, NotFound
+from ..services.accounts import can_edit, can_view
+from ..services.inspections import (can_reinspect, checklist_of, create_inspection, get_inspection,
+                                    inspection_detail, latest_finalised, latest_finalised_ids, pending_reinspections,
+                                    previous_findings, reinspection_base, reinspection_defaults, revise, update_details,
+                                    visible_inspections)
+from ..services.remediation import STATUS_LABELS as REMEDIATION_LABELS
 from ..services.units import communes_on, districts_on
-from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, new_client_id
+from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, ReinspectionForm, new_client_id
 
 blueprint = Blueprint("inspections", __name__)
 
@@ -131,8 +134,13 @@ def index():
         rows = visible_inspections(db.session, current_user, commune=commune, status=status, mine=mine)
     else:
         rows = everything
+    can_create = current_user.role != "commune"
+    reinspectable: set[int] = set()
+    if can_create:  # the "Tái kiểm tra" button: on each commune's latest finalised inspection
+        finalised = {i.commune_code for i in rows if i.status == "finalised"}
+        reinspectable = {i.id for i in rows if can_edit(current_user, i)} & latest_finalised_ids(db.session, finalised)
     return render_template("inspections/index.html", form=form, rows=rows, filtered=bool(commune or status or mine),
-                           can_create=current_user.role != "commune")
+                           can_create=can_create, reinspectable=reinspectable)
 
 
 # --- starting an inspection ------------------------------------------------------------------------
@@ -204,6 +212,53 @@ def new():
                            member_roles=MEMBER_ROLES, no_district=NO_DISTRICT), status
 
 
+@blueprint.route("/inspections/<int:inspection_id>/reinspect", methods=["GET", "POST"])
+@login_required
+def reinspect(inspection_id: int):
+    """Start a re-inspection (tái kiểm tra) from a commune's latest finalised inspection: a short form
+    (date, villages, team, representatives) prefilled from it; a double submit creates one draft."""
+    previous = reinspection_base(db.session, current_user, inspection_id)
+    defaults = reinspection_defaults(previous)
+    today, unit_ends = today_in_vietnam(), previous.unit.valid_to
+    if request.method == "GET":
+        in_range = today > previous.inspection_date and (unit_ends is None or today <= unit_ends)
+        form = ReinspectionForm.prefilled(defaults, today if in_range else None)
+    else:
+        form = ReinspectionForm()
+    general: list[str] = []
+    status = 200
+    if request.method == "POST":
+        valid = form.validate()
+        data, team_rows, rep_rows = form.payload(previous.id)
+        if not any(person["role"] == "truong_doan" for person in data["team"]):
+            form.team[0].form.name.errors = [*form.team[0].form.name.errors,
+                                             "Đoàn kiểm tra cần có trưởng đoàn (họ tên, chức vụ)."]
+            valid = False
+        if valid:
+            try:
+                inspection, created = create_inspection(db.session, _catalog(), current_user, data)
+            except Invalid as error:
+                db.session.rollback()
+                general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
+                                                                    rep_rows)]
+            except (Conflict, Forbidden) as error:
+                db.session.rollback()
+                general = [error.message]
+            else:
+                if created:
+                    flash(f"Đã lập phiếu tái kiểm tra {inspection.commune_name} ngày "
+                          f"{inspection.inspection_date:%d/%m/%Y}; các câu trả lời lần trước hiện dưới mỗi tiêu chí.")
+                return redirect(url_for(".show", inspection_id=inspection.id), 303)
+        status = 422
+    findings = [{"code": f.code, "title": f.title, "deadline": f.deadline,
+                 "items": [code for code in f.items if code != f.code],
+                 "status": f.action.status if f.action else "open"} for f in previous_findings(db.session, previous)]
+    return render_template("inspections/reinspect.html", form=form, previous=previous, general=general,
+                           findings=findings, remediation_labels=REMEDIATION_LABELS, member_roles=MEMBER_ROLES,
+                           unit_ends=unit_ends, min_date=previous.inspection_date + dt.timedelta(days=1),
+                           pending=pending_reinspections(db.session, current_user, previous)), status
+
+
 @blueprint.get("/inspections/units")
 @login_required
 def units():
@@ -258,13 +313,23 @@ def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
     sections, total = _progress(checklist, detail["answers"])
     editable = not inspection.locked and can_edit(current_user, inspection)
     can_revise = inspection.status == "finalised" and can_edit(current_user, inspection)
+    offer_reinspection = can_reinspect(current_user, inspection) and latest_finalised(
+        db.session, inspection.commune_code, inspection.unit_id) is inspection
     head = next((m for m in inspection.members if m.role == "truong_doan"), None)
     details = details_form or MinutesDetailsForm.of(inspection)
+    previous, previous_by_item, previous_link = detail["previous"], {}, False
+    if previous is not None:
+        for finding in previous["findings"]:
+            for code in finding["items"]:
+                previous_by_item.setdefault(code, []).append(finding)
+        earlier = db.session.get(Inspection, previous["id"])
+        previous_link = earlier is not None and can_view(current_user, earlier)
     response = Response(render_template(
         "inspections/show.html", inspection=inspection, checklist=checklist, detail=detail, photos=photos,
         sections=sections, total=total, editable=editable, head=head, kind_labels=KIND_LABELS,
         short_titles=SHORT_TITLES, na=NOT_APPLICABLE, member_roles=MEMBER_ROLES, details=details,
-        can_revise=can_revise),
+        can_revise=can_revise, can_reinspect=offer_reinspection, previous=previous,
+        previous_by_item=previous_by_item, previous_link=previous_link),
         status=422 if details_form is not None else 200)
     response.headers["Cache-Control"] = "no-store"  # always the server's latest answers on reload
     return response

@@ -146,7 +146,14 @@ SCHEMAS: dict[str, Any] = {
         "team": {"type": "array", "items": _ref("TeamMember"), "description": "Đúng một trưởng đoàn."},
         "commune_reps": {"type": "array", "items": _ref("Person")},
         "plan_reference": _string(maxLength=500),
-    }, required=("checklist", "commune_code", "inspection_date", "villages")),
+        "reinspection_of": {
+            "type": "integer", "minimum": 1,
+            "description": "Tái kiểm tra: mã phiếu đã hoàn tất gần nhất của xã. Khi có, checklist, commune_code, "
+                           "villages, team và commune_reps mặc định lấy theo phiếu đó (gửi để thay đổi); bị từ chối "
+                           "nếu phiếu đó chưa hoàn tất hoặc không còn là lần kiểm tra gần nhất (409), ngày không sau "
+                           "ngày kiểm tra lần trước hoặc xã đã được sắp xếp vào đơn vị khác vào ngày mới (422)."},
+    }, required=("inspection_date",),
+        anyOf=[{"required": ["checklist", "commune_code", "villages"]}, {"required": ["reinspection_of"]}]),
     "Created": _object({"id": {"type": "integer"}, "status": _string(enum=["draft", "finalised", "superseded"]),
                         "version": {"type": "integer"}}),
     "InspectionSummary": _object({
@@ -158,6 +165,21 @@ SCHEMAS: dict[str, Any] = {
         "villages": {"type": "integer"}, "total_score": {"type": ["number", "null"]},
     }),
     "InspectionList": _object({"inspections": {"type": "array", "items": _ref("InspectionSummary")}}),
+    "PreviousFinding": {"allOf": [_ref("Finding"), _object({
+        "status": _string(enum=["open", "submitted", "verified", "superseded"],
+                          description="Trạng thái khắc phục hiện nay."),
+        "status_label": _string(examples=["Chưa khắc phục", "Chờ xác nhận", "Đã khắc phục"]),
+        "overdue": {"type": "boolean",
+                    "description": "Chưa khắc phục và đã quá hạn vào ngày kiểm tra của phiếu này (X-02)."},
+    })]},
+    "PreviousInspection": _object({
+        "id": {"type": "integer"}, "inspection_date": DATE,
+        "minutes_number": _nullable(_string(description="Số biên bản lần trước; null nếu chưa phát hành.")),
+        "answers": _ref("Answers"),
+        "display": {"type": "object", "propertyNames": CODE, "additionalProperties": _string(),
+                    "description": "Câu trả lời lần trước bằng chữ (Có, Không, 05/01/2020 …), theo mã tiêu chí."},
+        "findings": {"type": "array", "items": _ref("PreviousFinding")},
+    }, description="Lần kiểm tra đã hoàn tất gần nhất trước phiếu này của cùng xã."),
     "PhotoRef": _object({"id": {"type": "integer"}, "item": CODE, "width": {"type": "integer"},
                          "height": {"type": "integer"}}),
     "InspectionDetail": {"allOf": [_ref("InspectionSummary"), _object({
@@ -171,6 +193,9 @@ SCHEMAS: dict[str, Any] = {
         "start_time": _nullable(_string()), "end_time": _nullable(_string()), "place": _nullable(_string()),
         "copies": {"type": "integer"}, "commune_opinion": _string(),
         "commune_refusal_reason": _nullable(_string()), "team_refusal_reason": _nullable(_string()),
+        "previous": {"oneOf": [_ref("PreviousInspection"), {"type": "null"}],
+                     "description": "Lần kiểm tra trước (null nếu không có): câu trả lời và tồn tại với trạng thái "
+                                    "khắc phục."},
     })]},
     "Finding": _object({
         "code": _string(description="Mã tiêu chí với quy tắc của chính tiêu chí, nếu không là mã quy tắc chung "
@@ -302,7 +327,10 @@ PATHS: dict[str, Any] = {
         "post": _operation("Lập phiếu kiểm tra (idempotent theo client_id)", "inspections", {
             "200": _json(_ref("Created"), "client_id đã dùng: trả lại phiếu đã lập, không tạo phiếu thứ hai."),
             "201": _json(_ref("Created"), "Đã lập phiếu nháp."), "400": BAD_REQUEST, "401": UNAUTHORISED,
-            "403": FORBIDDEN, "422": INVALID,
+            "403": FORBIDDEN,
+            "409": _error("Tái kiểm tra: phiếu lần trước chưa hoàn tất, đã được thay thế, hoặc không còn là lần kiểm "
+                          "tra gần nhất của xã.", "Conflict"),
+            "422": INVALID,
         }, security=WRITE, body=_json_body("NewInspection"), op_id="createInspection"),
     },
     "/inspections/{inspection_id}": {
