@@ -297,9 +297,13 @@ def notes_of(inspection: Inspection) -> dict[str, str]:
 
 
 def previous_inspection(session: Session, inspection: Inspection) -> Inspection | None:
-    """The commune's last finalised inspection before this one (not the one a revision replaces)."""
+    """The commune's last finalised inspection before this one (not the one a revision replaces).
+
+    Matched on the unit, not the code: a reform reuses codes (00004 was Phường Trúc Bạch, and is
+    Phường Ba Đình from 1/7/2025), and a new unit has no history of its own yet.
+    """
     query = select(Inspection).where(
-        Inspection.commune_code == inspection.commune_code, Inspection.status == FINALISED,
+        Inspection.unit_id == inspection.unit_id, Inspection.status == FINALISED,
         Inspection.inspection_date < inspection.inspection_date, Inspection.id != inspection.id,
     ).order_by(Inspection.inspection_date.desc(), Inspection.id.desc()).limit(1)
     if inspection.replaces_id:

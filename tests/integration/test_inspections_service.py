@@ -128,3 +128,18 @@ def test_roles_scope_what_users_see(db_app, catalog):
             new(catalog, actor="commune-phucxa", client_id="tablet-commune-01")
         with pytest.raises(Forbidden):
             new(catalog, actor="district-hoankiem", client_id="tablet-hk-000001")
+
+
+def test_previous_inspection_is_the_same_unit_not_just_the_same_code(db_app, catalog):
+    with db_app.app_context():
+        truc_bach, _ = new(catalog, client_id="tablet-2020-truc-bach", commune_code="00004")
+        service.save_answers(db.session, catalog, user("inspector"), truc_bach.id,
+                             compliant_answers() | {"GT-03": "khong"}, {}, 1)
+        service.finalize(db.session, catalog, user("inspector"), truc_bach.id)
+        ba_dinh, _ = new(catalog, actor="admin", client_id="tablet-2025-ba-dinh", commune_code="00004",
+                         inspection_date="2025-09-15")
+        assert ba_dinh.commune_name == "Phường Ba Đình"
+        assert service.previous_inspection(db.session, ba_dinh) is None  # code 00004 reused, new unit
+        again, _ = new(catalog, client_id="tablet-2021-truc-bach", commune_code="00004",
+                       inspection_date="2021-09-15")
+        assert service.previous_inspection(db.session, again).id == truc_bach.id
