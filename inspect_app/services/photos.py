@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from . import Invalid
+from . import Invalid, NotFound
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 60_000_000
@@ -60,3 +61,23 @@ def store_photo(stream: BinaryIO, photo_dir: Path) -> StoredPhoto:
     photo_dir.mkdir(parents=True, exist_ok=True)
     (photo_dir / name).write_bytes(encoded)
     return StoredPhoto(name, image.width, image.height, len(encoded), hashlib.sha256(encoded).hexdigest())
+
+
+THUMB_SIZE = 160
+
+
+def thumbnail_folder(directory: Path, stored_name: str, folder: str = "thumbs") -> Path:
+    """The folder holding a small JPEG of a stored photo, made once, so list pages stay light on 3G."""
+    thumbs = directory / folder
+    target = thumbs / stored_name
+    if not target.exists():
+        thumbs.mkdir(parents=True, exist_ok=True)
+        try:
+            with Image.open(directory / stored_name) as image:
+                image.thumbnail((THUMB_SIZE, THUMB_SIZE))
+                partial = thumbs / f".{stored_name}.{os.getpid()}.tmp"
+                image.convert("RGB").save(partial, "JPEG", quality=75, optimize=True)
+                partial.replace(target)
+        except (OSError, UnidentifiedImageError):
+            raise NotFound("Không tìm thấy ảnh.") from None
+    return thumbs

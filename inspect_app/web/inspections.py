@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    send_from_directory, url_for)
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from PIL import Image, UnidentifiedImageError
 
 from ..domain.checklists import NOT_APPLICABLE, Checklist, today_in_vietnam
 from ..extensions import db
@@ -28,6 +26,7 @@ from ..services.inspections import (can_reinspect, checklist_of, create_inspecti
                                     inspection_detail, latest_finalised, latest_finalised_ids, pending_reinspections,
                                     previous_findings, reinspection_base, reinspection_defaults, revise, update_details,
                                     visible_inspections)
+from ..services.photos import thumbnail_folder
 from ..services.remediation import STATUS_LABELS as REMEDIATION_LABELS
 from ..services.units import communes_on, districts_on
 from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, ReinspectionForm, new_client_id
@@ -40,7 +39,6 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
     "frame-ancestors 'none'",
 ))
-THUMB_SIZE = 160
 NO_DISTRICT = "Trực thuộc thành phố"
 SHORT_TITLES = {
     "TG": "Tham gia của người dân", "CK": "Công khai, minh bạch", "GT": "Trách nhiệm giải trình",
@@ -362,23 +360,6 @@ def start_revision(inspection_id: int):
     return redirect(url_for("inspections.show", inspection_id=revision.id))
 
 
-def _thumbnail(directory: Path, stored_name: str) -> Path:
-    """A small JPEG beside the photos (made once), so the checklist page stays light on 3G."""
-    thumbs = directory / "thumbs"
-    target = thumbs / stored_name
-    if not target.exists():
-        thumbs.mkdir(parents=True, exist_ok=True)
-        try:
-            with Image.open(directory / stored_name) as image:
-                image.thumbnail((THUMB_SIZE, THUMB_SIZE))
-                partial = thumbs / f".{stored_name}.{os.getpid()}.tmp"
-                image.convert("RGB").save(partial, "JPEG", quality=75, optimize=True)
-                partial.replace(target)
-        except (OSError, UnidentifiedImageError):
-            raise NotFound("Không tìm thấy ảnh.") from None
-    return thumbs
-
-
 @blueprint.get("/inspections/<int:inspection_id>/photos/<int:photo_id>")
 @login_required
 def photo(inspection_id: int, photo_id: int):
@@ -388,7 +369,7 @@ def photo(inspection_id: int, photo_id: int):
     if found is None or found.inspection_id != inspection.id:
         raise NotFound("Không tìm thấy ảnh.")
     directory = Path(current_app.config["PHOTO_DIR"])
-    folder = _thumbnail(directory, found.stored_name) if request.args.get("size") == "thumb" else directory
+    folder = thumbnail_folder(directory, found.stored_name) if request.args.get("size") == "thumb" else directory
     response = send_from_directory(folder, found.stored_name, mimetype="image/jpeg", max_age=0)
     response.cache_control.public = False
     response.cache_control.private = True

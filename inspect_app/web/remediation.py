@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from flask_wtf.file import FileField
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from wtforms import DateField, SelectField, TextAreaField
@@ -32,6 +30,7 @@ from ..extensions import db
 from ..models import User
 from ..services import Conflict, Invalid, NotFound
 from ..services import remediation as service
+from ..services.photos import thumbnail_folder
 from .api import _actor, _json_object
 from .inspections import CONTENT_SECURITY_POLICY
 
@@ -42,7 +41,6 @@ PAGE_LIMIT = 500
 EXPORT_LIMIT = 20_000
 API_DEFAULT_LIMIT = 1000
 API_MAX_LIMIT = 10_000
-THUMB_SIZE = 160
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND_LABELS = {"violation": "Vi phạm", "recommendation": "Khuyến nghị", "escalation": "Kiến nghị xử lý"}
 STATUS_LOOK = {"open": "draft", "submitted": "rem-submitted", "verified": "finalised", "superseded": "superseded"}
@@ -148,23 +146,6 @@ def _private_file(response: Response) -> Response:
     response.cache_control.no_cache = None
     response.cache_control.max_age = 3600
     return response
-
-
-def _thumbnail(directory: Path, stored_name: str) -> Path:
-    """A small JPEG of an evidence photo, made once, beside the stored files."""
-    thumbs = directory / "thumbs-evidence"
-    target = thumbs / stored_name
-    if not target.exists():
-        thumbs.mkdir(parents=True, exist_ok=True)
-        try:
-            with Image.open(directory / stored_name) as image:
-                image.thumbnail((THUMB_SIZE, THUMB_SIZE))
-                partial = thumbs / f".{stored_name}.{os.getpid()}.tmp"
-                image.convert("RGB").save(partial, "JPEG", quality=75, optimize=True)
-                partial.replace(target)
-        except (OSError, UnidentifiedImageError):
-            raise NotFound("Không tìm thấy ảnh minh chứng.") from None
-    return thumbs
 
 
 # ---------------------------------------------------------------- pages
@@ -367,7 +348,8 @@ def evidence_file(action_id: int, evidence_id: int):
         response = send_from_directory(directory, evidence.stored_name, mimetype="application/pdf",
                                        as_attachment=True, download_name=name, max_age=0)
     else:
-        folder = _thumbnail(directory, evidence.stored_name) if request.args.get("size") == "thumb" else directory
+        thumb = request.args.get("size") == "thumb"
+        folder = thumbnail_folder(directory, evidence.stored_name, "thumbs-evidence") if thumb else directory
         name = evidence.original_name.rsplit(".", 1)[0] + ".jpg" if evidence.original_name else "anh.jpg"
         response = send_from_directory(folder, evidence.stored_name, mimetype="image/jpeg", as_attachment=False,
                                        download_name=name, max_age=0)

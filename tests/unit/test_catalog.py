@@ -518,12 +518,6 @@ def test_new_item_is_required(root_with_dt05, compliant):
 # --------------------------------------------------------------------------- regressions
 
 
-def problems_of(root: Path) -> list[str]:
-    with pytest.raises(CatalogError) as error:
-        load_catalog(root)
-    return error.value.problems
-
-
 def test_an_impossible_unquoted_date_is_reported_not_raised(root):
     replace(root, RULES, "effective_from: 2020-01-01", "effective_from: 2020-02-30")
     problems = problems_of(root)

@@ -424,7 +424,7 @@ def test_no_findings_no_district_revision(final):
     assert squash("Quận Ba Đình") not in text.split(squash("Hôm nay"))[0]
     assert squash("V. Ý KIẾN CỦA UBND PHƯỜNG PHÚC XÁKhông có ý kiến khác.") in text
     assert squash("được lập thành 3 bản") in text
-    assert squash(f"Mã phiếu 1024 · lần 2 · papi-xa@1") in text
+    assert squash("Mã phiếu 1024 · lần 2 · papi-xa@1") in text
 
 
 # ---------------------------------------------------------------------------------------------

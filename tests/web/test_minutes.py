@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from inspect_app.extensions import db
 from inspect_app.models import FindingRecord, Inspection, MinutesDocument, RemediationAction
-from test_api import VARIED, Api, compliant_doc
+from apiclient import VARIED, Api, compliant_doc
 
 
 def text_of(pdf: bytes) -> str:

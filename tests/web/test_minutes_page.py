@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from inspect_app.extensions import db
 from inspect_app.models import Inspection
-from test_api import VARIED, Api, compliant_doc
+from apiclient import VARIED, Api, compliant_doc
 from test_pages import login
 
 

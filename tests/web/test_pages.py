@@ -164,7 +164,7 @@ def test_list_rows_and_filters(app):
     client = app.test_client()
     login(client, "district-badinh")
     html = client.get("/inspections").get_data(as_text=True)
-    row = re.search(rf'<tr class="status-finalised">(.*?)</tr>', html, re.S).group(1)
+    row = re.search(r'<tr class="status-finalised">(.*?)</tr>', html, re.S).group(1)
     assert "Phường Phúc Xá" in row and "Quận Ba Đình" in row and "15/09/2020" in row
     assert "Đã hoàn tất" in row and "80,00</b>/80" in row
     assert "01/10/2020" in html and "Đang kiểm tra" in html
@@ -316,7 +316,7 @@ def test_checklist_has_one_control_per_item_named_by_its_code(app, client, catal
     assert html.count('class="guidance"') == len(checklist.items)
     assert "Hướng dẫn kiểm tra:" in html
     assert 'data-api-base="/api/v1/inspections/%d"' % inspection_id in html
-    assert f'data-version="1"' in html
+    assert 'data-version="1"' in html
     assert all(s["src"].startswith("/static/checklist.js") for s in parsed.scripts) and len(parsed.scripts) == 1
     for section in checklist.sections:
         required = sum(1 for i in section.items if i.required)
@@ -349,7 +349,7 @@ def test_checklist_shows_saved_answers_findings_and_deadlines(app, client):
             assert f"Hạn khắc phục: <b>{day[8:10]}/{day[5:7]}/{day[:4]}</b>" in panel
     total = f'{detail["scores"]["total"]:.2f}'.replace(".", ",")
     assert f'<b id="live-total">{total}</b>/80' in html
-    assert f'data-progress="TG" title="đã trả lời / bắt buộc">2/9</span>' in html
+    assert 'data-progress="TG" title="đã trả lời / bắt buộc">2/9</span>' in html
 
 
 def test_a_hostile_note_is_escaped(app, client):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openapi_schemas import DocumentedSchemas
 from sqlalchemy import func, select
-from test_api import URL, Api, compliant_doc
+from apiclient import URL, Api, compliant_doc
 from test_minutes import text_of
 from test_pages import compliant_answers, controls_of, finalise, login, make_inspection, save, user
 

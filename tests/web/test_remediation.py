@@ -1,7 +1,7 @@
 """Remediation follow-up over HTTP: the JSON API (CSRF, 401/403/409/422), the pages, the evidence files, Excel.
 
 Uses the `app` fixture (SQLite, CSRF on as in production). Finalised inspections are made through
-the service layer; the API is driven by `Api` (copied from test_api.py: it logs in through the API
+the service layer; the API is driven by `Api` (the shared client of apiclient.py: it logs in through the API
 and sends X-CSRFToken), the pages by logging in through the /login form.
 """
 from __future__ import annotations
@@ -14,6 +14,8 @@ from html.parser import HTMLParser
 
 import pytest
 from conftest import DATA, PASSWORD
+from apiclient import URL, assert_vietnamese_error
+from apiclient import Api as BaseApi
 from openapi_schemas import DocumentedSchemas
 from openpyxl import load_workbook
 from PIL import Image
@@ -24,37 +26,13 @@ from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, RemediationAction, RemediationEvidence, User
 from inspect_app.services import inspections as inspection_service
 
-URL = "/api/v1"
-VIETNAMESE = re.compile(r"[àáảãạăắằẳẵặâấầẩẫậđèéẻẽẹêếềểễệìíỉĩịòóỏõọôốồổỗộơớờởỡợùúủũụưứừửữựỳýỷỹỵ]", re.I)
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 VIOLATIONS = {"TG-01": "no", "GT-03": "khong", "CK-05": "no", "TG-02": 3, "DV-03": 80.5}
 HOSTILE = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
 
 
-class Api:
-    """A test client of /api/v1 that logs in through the API and sends X-CSRFToken on mutations."""
-
-    def __init__(self, app, username: str | None = None):
-        self.app = app
-        self.client = app.test_client()
-        self.token: str | None = None
-        if username:
-            self.login(username)
-
-    def login(self, username: str, password: str = PASSWORD):
-        response = self.client.post(f"{URL}/login", json={"username": username, "password": password})
-        assert response.status_code == 200, response.get_json()
-        self.token = response.get_json()["csrf_token"]
-        return response
-
-    def headers(self, csrf: bool) -> dict[str, str]:
-        return {"X-CSRFToken": self.token} if csrf and self.token else {}
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(URL + path, **kwargs)
-
-    def post(self, path: str, csrf: bool = True, **kwargs):
-        return self.client.post(URL + path, headers=self.headers(csrf) | kwargs.pop("headers", {}), **kwargs)
+class Api(BaseApi):
+    """The shared API client, with the remediation evidence upload."""
 
     def evidence(self, action_id: int, note: str | None = None, file: tuple[bytes, str] | None = None,
                  csrf: bool = True):
@@ -63,13 +41,6 @@ class Api:
             data["file"] = (io.BytesIO(file[0]), file[1])
         return self.post(f"/remediations/{action_id}/evidence", csrf=csrf, data=data,
                          content_type="multipart/form-data")
-
-
-def assert_vietnamese_error(response, *statuses: int) -> dict:
-    assert response.status_code in statuses, (response.status_code, response.get_data(as_text=True))
-    body = response.get_json()
-    assert isinstance(body, dict) and VIETNAMESE.search(body["error"]), body
-    return body
 
 
 def token_of(response) -> str:
