@@ -300,10 +300,12 @@ def _checked_fonts(directory: Path) -> tuple[Path, ...]:
     return paths
 
 
-def _whitelist() -> dict[str, Path]:
-    """URL → file for everything the renderer may read: the stylesheet and the fonts."""
+def _whitelist(stylesheet: Path = STYLESHEET) -> dict[str, Path]:
+    """URL → file for everything the renderer may read: one stylesheet of the static folder and the fonts."""
+    if stylesheet.parent != STATIC_DIR:
+        raise MinutesRenderError(f"stylesheets live in {STATIC_DIR}: {stylesheet}")
     base = static_base_url()
-    allowed = {base + STYLESHEET.name: STYLESHEET}
+    allowed = {base + stylesheet.name: stylesheet}
     for path in _checked_fonts(font_dir()):
         allowed[f"{base}{FONT_URL_DIR}/{path.name}"] = path
     return allowed
@@ -368,36 +370,49 @@ def _pdf_identifier(data: MinutesData) -> bytes:
 _per_thread = threading.local()
 
 
-def _resources() -> tuple[StaticOnlyFetcher, FontConfiguration, CSS]:
-    """The fetcher, font configuration and parsed stylesheet, made once per thread.
+def _resources(stylesheet: Path = STYLESHEET) -> tuple[StaticOnlyFetcher, FontConfiguration, CSS]:
+    """The fetcher and parsed stylesheet (per stylesheet) and the font configuration, made once per thread.
 
     A FontConfiguration per render leaks about 0.25 MB of Fontconfig/Pango memory each time in
     WeasyPrint 70 (measured with bench/pdf.py); one per thread stays flat and gives the same bytes.
     Per thread, because Pango and Fontconfig objects are not meant to be shared between threads.
+    Every stylesheet declares the same four @font-face rules, which WeasyPrint keys by their
+    descriptors: another stylesheet adds no face, so the minutes' bytes never depend on what else
+    the thread rendered before.
     """
-    key = (font_dir(), STYLESHEET.stat().st_mtime_ns)
-    cached = getattr(_per_thread, "resources", None)
-    if cached is None or cached[0] != key:
-        fetcher = StaticOnlyFetcher(_whitelist())
-        font_config = FontConfiguration()
-        stylesheet = CSS(url=static_base_url() + STYLESHEET.name, url_fetcher=fetcher, font_config=font_config)
-        cached = _per_thread.resources = (key, (fetcher, font_config, stylesheet))
-    return cached[1]
+    fonts = getattr(_per_thread, "fonts", None)
+    if fonts is None or fonts[0] != font_dir():
+        fonts = _per_thread.fonts = (font_dir(), FontConfiguration(), {})
+    _, font_config, sheets = fonts
+    mtime = stylesheet.stat().st_mtime_ns
+    cached = sheets.get(stylesheet)
+    if cached is None or cached[0] != mtime:
+        fetcher = StaticOnlyFetcher(_whitelist(stylesheet))
+        css = CSS(url=static_base_url() + stylesheet.name, url_fetcher=fetcher, font_config=font_config)
+        cached = sheets[stylesheet] = (mtime, fetcher, css)
+    return cached[1], font_config, cached[2]
+
+
+def render_pdf(html: str, stylesheet: Path, pdf_identifier: bytes) -> bytes:
+    """Any document as PDF bytes: `html` (a template under templates/pdf or templates/report, autoescaped)
+    laid out with `stylesheet` (a file of the static folder) and Liberation Serif 2, through the locked-down
+    fetcher (that stylesheet and the four fonts, nothing else) and the thread's font configuration."""
+    try:
+        fetcher, font_config, css = _resources(stylesheet)
+        document = HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher)
+        return document.write_pdf(stylesheets=[css], font_config=font_config, pdf_identifier=pdf_identifier)
+    except FatalURLFetchingError as error:
+        raise MinutesRenderError(str(error.__cause__ or error)) from error.__cause__
 
 
 def render_minutes(data: MinutesData) -> bytes:
     """The minutes as PDF bytes (A4, Liberation Serif 2 embedded as subsets)."""
-    try:
-        fetcher, font_config, stylesheet = _resources()
-        document = HTML(string=render_html(data), base_url=static_base_url(), url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config,
-                                  pdf_identifier=_pdf_identifier(data))
-    except FatalURLFetchingError as error:
-        raise MinutesRenderError(str(error.__cause__ or error)) from error.__cause__
+    return render_pdf(render_html(data), STYLESHEET, _pdf_identifier(data))
 
 
 __all__ = [
     "ChecklistRow", "CommuneRep", "FindingLine", "ForbiddenURL", "MinutesData", "MinutesRenderError",
     "PreviousResults", "RemediationLine", "ScoreLine", "SectionResult", "TeamMember", "closing_sentence",
-    "footer_line", "place_date_line", "render_html", "render_minutes", "vn_date", "vn_long_date", "vn_score",
+    "footer_line", "place_date_line", "render_html", "render_minutes", "render_pdf", "vn_date", "vn_long_date",
+    "vn_score",
 ]

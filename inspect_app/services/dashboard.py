@@ -346,7 +346,7 @@ def coverage(session: Session, scope: Scope, year: int, as_of: dt.date) -> Cover
     in_force_count = session.scalar(select(func.count()).select_from(units.subquery()))
     # inspected units that had ended by the reference date still count as units of the year
     outside = session.scalar(select(func.count()).select_from(latest).where(latest.c.unit_id.not_in(units)))
-    overdue = session.scalar(select(func.count()).select_from(_overdue_actions(scope, as_of).subquery()))
+    overdue = session.scalar(select(func.count()).select_from(overdue_actions(scope, as_of).subquery()))
     return Coverage(inspected, in_force_count + outside, reference, _avg(average), overdue)
 
 
@@ -399,7 +399,7 @@ def ranking(session: Session, scope: Scope, year: int, sort: str = "rank", desce
     return [RankRow(*row) for row in session.execute(query)]
 
 
-def _overdue_actions(scope: Scope, as_of: dt.date):
+def overdue_actions(scope: Scope, as_of: dt.date):
     """Actions late on `as_of`: deadline before that day and not verified by its end (as
     services.remediation.is_overdue judges them today), superseded ones excluded."""
     cut = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()) - VN_OFFSET  # end of as_of in Hà Nội
@@ -414,7 +414,7 @@ def _overdue_actions(scope: Scope, as_of: dt.date):
 
 def overdue_by_area(session: Session, scope: Scope, as_of: dt.date) -> list[OverdueRow]:
     """Overdue remediation on `as_of`, by district (city scope) or by commune (district scope)."""
-    overdue = _overdue_actions(scope, as_of).subquery("overdue")
+    overdue = overdue_actions(scope, as_of).subquery("overdue")
     key, name = ((overdue.c.district_code, overdue.c.district_name) if scope.level == "city"
                  else (overdue.c.commune_code, overdue.c.commune_name))
     query = (select(key, func.min(name), func.count(), func.count(func.distinct(overdue.c.commune_code)),
@@ -509,4 +509,5 @@ def commune_view(session: Session, catalog: Catalog, scope: Scope, as_of: dt.dat
 
 __all__ = ["CITY", "Scope", "Overview", "CommuneView", "available_years", "area_scores", "commune_scope",
            "commune_view", "coverage", "dimension_averages", "district_scope", "histogram", "latest_inspections",
-           "overdue_by_area", "overview", "own_scope", "ranking", "sees_city", "top_violations", "trend"]
+           "overdue_actions", "overdue_by_area", "overview", "own_scope", "ranking", "sees_city", "top_violations",
+           "trend"]

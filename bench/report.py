@@ -1,0 +1,182 @@
+"""Benchmark of the summary report on a full demo database: the city's Excel and PDF, per period.
+
+    .venv/bin/python bench/report.py [--runs 5] [--years 2020-2025] [--seed 122] [--check] [--json FILE]
+
+Builds the schema in a temporary SQLite file, loads Hà Nội's real units (data/: 579 communes, 30
+districts; 126 communes from 1/7/2025) and seeds them with `seed_demo` (every commune, every year:
+~3,500 finalised inspections), printing the seeding time; when TEST_POSTGRES_URL is set, the same
+is done again in a fresh PostgreSQL database created on that server (dropped at the end). Then,
+through Flask's test client logged in as `admin` (the server's whole work: routing, session, SQL,
+openpyxl or WeasyPrint; no network), each download is requested --runs times after one warm-up:
+the city's Excel for the whole period and for its last year, the city's PDF for both, and one
+district's Excel. Medians (and min, max), the file size, and how long the SQL part alone takes
+(services.report.build_report). Target: every Excel ≤ 5 s (median); --check exits 1 otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import PASSWORD, make_app  # noqa: E402  (the tests' own app factory)
+from sqlalchemy import create_engine, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from inspect_app.cli import load_reference_units  # noqa: E402
+from inspect_app.extensions import db  # noqa: E402
+from inspect_app.models import Team, User  # noqa: E402
+from inspect_app.services import report as service  # noqa: E402
+from inspect_app.services.demo import parse_years, seed_demo  # noqa: E402
+
+TARGET_SECONDS = 5.0
+AS_OF = dt.date(2026, 11, 27)
+ACCOUNTS = {"admin": ("admin", None), "inspector": ("inspector", None)}
+
+
+def build(url: str, folder: Path, years: range, seed_value: int) -> tuple:
+    """An app on `url` with the real units, two accounts and the demo data; and the seed result."""
+    app = make_app(url, folder, UNITS_DIR=str(ROOT / "data"), WTF_CSRF_ENABLED=False)
+    password = generate_password_hash(PASSWORD, method="scrypt")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        load_reference_units()
+        team = Team(name="Đoàn kiểm tra số 1 - Sở Nội vụ")
+        for username, (role, district) in ACCOUNTS.items():
+            db.session.add(User(username=username, password_hash=password, full_name=username, role=role,
+                                district_code=district, team=team if role == "inspector" else None))
+        db.session.commit()
+        started = time.perf_counter()
+        result = seed_demo(db.session, app.extensions["catalog"], years, None, seed_value, as_of=AS_OF,
+                           photo_dir=folder / "photos")
+        seconds = time.perf_counter() - started
+    return app, result, seconds
+
+
+def downloads(years: range) -> list[tuple[str, str, bool]]:
+    """(label, path, counts against the Excel target)."""
+    whole = f"from={years.start}-01-01&to={years.stop - 1}-12-31"
+    last = f"from={years.stop - 1}-01-01&to={years.stop - 1}-12-31"
+    return [
+        (f"Excel, city, {years.start}–{years.stop - 1}", f"/reports/summary.xlsx?{whole}&scope=city", True),
+        (f"Excel, city, {years.stop - 1}", f"/reports/summary.xlsx?{last}&scope=city", True),
+        (f"Excel, Quận Ba Đình, {years.start}–{years.stop - 1}", f"/reports/summary.xlsx?{whole}&scope=001", True),
+        (f"PDF, city, {years.start}–{years.stop - 1}", f"/reports/summary.pdf?{whole}&scope=city", False),
+        (f"PDF, city, {years.stop - 1}", f"/reports/summary.pdf?{last}&scope=city", False),
+        (f"page /reports, city, {years.start}–{years.stop - 1}", f"/reports?{whole}&scope=city", False),
+    ]
+
+
+def measure(app, years: range, runs: int) -> list[dict]:
+    client = app.test_client()
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302, "login of admin failed"
+    rows = []
+    for label, path, excel in downloads(years):
+        assert client.get(path).status_code == 200, path  # warm-up: templates, fonts, statements
+        times, size = [], 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            response = client.get(path)
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, path
+            size = len(response.data)
+        query = dict(part.split("=", 1) for part in path.split("?", 1)[1].split("&"))
+        with app.app_context():
+            actor = db.session.scalar(select(User).where(User.username == "admin"))
+            checked = service.resolve_request(db.session, actor, query, AS_OF)
+            sql = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                report = service.build_report(db.session, app.extensions["catalog"], checked)
+                sql.append(time.perf_counter() - start)
+        rows.append({"download": label, "path": path, "excel": excel, "runs": runs,
+                     "median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3),
+                     "max_s": round(max(times), 3), "sql_median_s": round(statistics.median(sql), 3),
+                     "kb": round(size / 1024, 1), "communes": report.coverage_total.inspected,
+                     "repeats": len(report.repeats)})
+    return rows
+
+
+def print_rows(label: str, seconds: float, result, rows: list[dict]) -> None:
+    print(f"\n== {label}")
+    print(f"seeding: {seconds:.1f} s — {result.summary()}")
+    print(f"{'download':<34} {'median':>8} {'min':>8} {'max':>8} {'SQL':>8} {'size':>10}  communes, repeat offenders")
+    for row in rows:
+        mark = "  MISSED" if row["excel"] and row["median_s"] > TARGET_SECONDS else ""
+        print(f"{row['download']:<34} {row['median_s']:>6.2f} s {row['min_s']:>6.2f} s {row['max_s']:>6.2f} s "
+              f"{row['sql_median_s']:>6.2f} s {row['kb']:>7.1f} KB  {row['communes']}, {row['repeats']}{mark}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="timed requests per download (≥ 3)")
+    parser.add_argument("--years", default="2020-2025", help="years to seed, e.g. 2020-2025")
+    parser.add_argument("--seed", type=int, default=122)
+    parser.add_argument("--check", action="store_true", help="exit 1 when an Excel download misses ≤ 5 s")
+    parser.add_argument("--json", type=Path, default=None, help="write the results as JSON")
+    args = parser.parse_args(argv)
+    if args.runs < 3:
+        parser.error("--runs must be at least 3")
+    years = parse_years(args.years)
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
+        folder = Path(tmp)
+        app, result, seconds = build(f"sqlite:///{folder / 'report.db'}", folder / "sqlite", years, args.seed)
+        rows = measure(app, years, args.runs)
+        print_rows("SQLite", seconds, result, rows)
+        results["sqlite"] = {"seed_seconds": round(seconds, 1), "inspections": result.inspections, "downloads": rows}
+        with app.app_context():
+            db.engine.dispose()
+        server = os.environ.get("TEST_POSTGRES_URL")
+        if server:
+            name = f"bench_report_{os.getpid()}"
+            admin = create_engine(server, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+                connection.exec_driver_sql(f"CREATE DATABASE {name}")
+            try:
+                url = make_url(server).set(database=name).render_as_string(hide_password=False)
+                app, result, seconds = build(url, folder / "postgresql", years, args.seed)
+                with app.app_context():  # fresh statistics for the planner, as autovacuum would gather
+                    db.session.execute(select(1))
+                    db.session.connection().exec_driver_sql("ANALYZE")
+                    db.session.commit()
+                rows = measure(app, years, args.runs)
+                print_rows("PostgreSQL", seconds, result, rows)
+                results["postgresql"] = {"seed_seconds": round(seconds, 1), "inspections": result.inspections,
+                                         "downloads": rows}
+                with app.app_context():
+                    db.session.remove()
+                    db.engine.dispose()
+            finally:
+                with admin.connect() as connection:
+                    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                admin.dispose()
+        else:
+            print("\n(TEST_POSTGRES_URL not set: PostgreSQL skipped)")
+    missed = [f"{backend}: {row['download']}" for backend, data in results.items() for row in data["downloads"]
+              if row["excel"] and row["median_s"] > TARGET_SECONDS]
+    print(f"\n[{'MISSED' if missed else 'met'}] every Excel download median ≤ {TARGET_SECONDS:.0f} s" +
+          (": " + "; ".join(missed) if missed else ""))
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
