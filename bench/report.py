@@ -15,7 +15,6 @@ district's Excel. Medians (and min, max), the file size, and how long the SQL pa
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
@@ -25,44 +24,18 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from seeded import AS_OF, analyse, build, postgres_database, release  # sets up sys.path for the imports below
+from conftest import PASSWORD  # noqa: E402
 
-from conftest import PASSWORD, make_app  # noqa: E402  (the tests' own app factory)
-from sqlalchemy import create_engine, select  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
-from inspect_app.cli import load_reference_units  # noqa: E402
 from inspect_app.extensions import db  # noqa: E402
-from inspect_app.models import Team, User  # noqa: E402
+from inspect_app.models import User  # noqa: E402
 from inspect_app.services import report as service  # noqa: E402
-from inspect_app.services.demo import parse_years, seed_demo  # noqa: E402
+from inspect_app.services.demo import parse_years  # noqa: E402
 
 TARGET_SECONDS = 5.0
-AS_OF = dt.date(2026, 11, 27)
 ACCOUNTS = {"admin": ("admin", None), "inspector": ("inspector", None)}
-
-
-def build(url: str, folder: Path, years: range, seed_value: int) -> tuple:
-    """An app on `url` with the real units, two accounts and the demo data; and the seed result."""
-    app = make_app(url, folder, UNITS_DIR=str(ROOT / "data"), WTF_CSRF_ENABLED=False)
-    password = generate_password_hash(PASSWORD, method="scrypt")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        load_reference_units()
-        team = Team(name="Đoàn kiểm tra số 1 - Sở Nội vụ")
-        for username, (role, district) in ACCOUNTS.items():
-            db.session.add(User(username=username, password_hash=password, full_name=username, role=role,
-                                district_code=district, team=team if role == "inspector" else None))
-        db.session.commit()
-        started = time.perf_counter()
-        result = seed_demo(db.session, app.extensions["catalog"], years, None, seed_value, as_of=AS_OF,
-                           photo_dir=folder / "photos")
-        seconds = time.perf_counter() - started
-    return app, result, seconds
 
 
 def downloads(years: range) -> list[tuple[str, str, bool]]:
@@ -136,39 +109,22 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         folder = Path(tmp)
-        app, result, seconds = build(f"sqlite:///{folder / 'report.db'}", folder / "sqlite", years, args.seed)
+        app, result, seconds = build(f"sqlite:///{folder / 'report.db'}", folder / "sqlite", years, args.seed, ACCOUNTS)
         rows = measure(app, years, args.runs)
         print_rows("SQLite", seconds, result, rows)
         results["sqlite"] = {"seed_seconds": round(seconds, 1), "inspections": result.inspections, "downloads": rows}
-        with app.app_context():
-            db.engine.dispose()
-        server = os.environ.get("TEST_POSTGRES_URL")
-        if server:
-            name = f"bench_report_{os.getpid()}"
-            admin = create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-                connection.exec_driver_sql(f"CREATE DATABASE {name}")
-            try:
-                url = make_url(server).set(database=name).render_as_string(hide_password=False)
-                app, result, seconds = build(url, folder / "postgresql", years, args.seed)
-                with app.app_context():  # fresh statistics for the planner, as autovacuum would gather
-                    db.session.execute(select(1))
-                    db.session.connection().exec_driver_sql("ANALYZE")
-                    db.session.commit()
+        release(app)
+        with postgres_database("bench_report") as url:
+            if url is None:
+                print("\n(TEST_POSTGRES_URL not set: PostgreSQL skipped)")
+            else:
+                app, result, seconds = build(url, folder / "postgresql", years, args.seed, ACCOUNTS)
+                analyse(app)
                 rows = measure(app, years, args.runs)
                 print_rows("PostgreSQL", seconds, result, rows)
                 results["postgresql"] = {"seed_seconds": round(seconds, 1), "inspections": result.inspections,
                                          "downloads": rows}
-                with app.app_context():
-                    db.session.remove()
-                    db.engine.dispose()
-            finally:
-                with admin.connect() as connection:
-                    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                admin.dispose()
-        else:
-            print("\n(TEST_POSTGRES_URL not set: PostgreSQL skipped)")
+                release(app)
     missed = [f"{backend}: {row['download']}" for backend, data in results.items() for row in data["downloads"]
               if row["excel"] and row["median_s"] > TARGET_SECONDS]
     print(f"\n[{'MISSED' if missed else 'met'}] every Excel download median ≤ {TARGET_SECONDS:.0f} s" +
