@@ -11,6 +11,7 @@ from . import cli, models
 from .config import Config
 from .evaluation import PROJECT_ROOT, cached_catalog
 from .extensions import csrf, db, login_manager, migrate
+from .services.accounts import AddressThrottle
 from .web import register_blueprints
 
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["catalog"] = cached_catalog(Path(app.config["CATALOG_DIR"]))
+    app.extensions["login_throttle"] = AddressThrottle()
     register_blueprints(app)
     cli.register(app)
     return app

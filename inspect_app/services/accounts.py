@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import deque
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,15 +22,62 @@ class LoginRefused(ServiceError):
     status = 401
 
 
+class TooManyAttempts(LoginRefused):
+    status = 429
+
+
+class AddressThrottle:
+    """Failed logins per client address, in memory per process.
+
+    The per-account lockout stops guessing one password; this bounds guessing across many
+    accounts from one address (and keeps one address from locking everybody out).
+    """
+
+    def __init__(self, limit: int = 20, window: dt.timedelta = dt.timedelta(minutes=15)):
+        self.limit, self.window = limit, window
+        self._failures: dict[str, deque[dt.datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: dt.datetime) -> deque[dt.datetime]:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def check(self, address: str, now: dt.datetime) -> None:
+        with self._lock:
+            if len(self._recent(address, now)) >= self.limit:
+                raise TooManyAttempts("Đăng nhập sai quá nhiều lần từ địa chỉ này. Vui lòng thử lại sau 15 phút.")
+
+    def failed(self, address: str, now: dt.datetime) -> None:
+        with self._lock:
+            self._recent(address, now).append(now)
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự.")
     return generate_password_hash(password, method="scrypt")
 
 
-def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> User:
-    """Check a password; after five failures in a row the account waits five minutes."""
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None, *,
+                 address: str | None = None, throttle: AddressThrottle | None = None) -> User:
+    """Check a password; after five failures in a row the account waits five minutes.
+
+    With a throttle, an address with too many recent failures is refused before any check.
+    """
     now = now or utcnow()
+    if throttle and address:
+        throttle.check(address, now)
+    try:
+        return _check_password(session, username, password, now)
+    except LoginRefused:
+        if throttle and address:
+            throttle.failed(address, now)
+        raise
+
+
+def _check_password(session: Session, username: str, password: str, now: dt.datetime) -> User:
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     refused = LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
     if user is None or not user.active:

@@ -123,7 +123,8 @@ def login():
         errors["password"] = f"nhập mật khẩu (tối đa {MAX_PASSWORD_LENGTH} ký tự)"
     if errors:
         raise Invalid("Thông tin đăng nhập chưa hợp lệ.", errors=errors)
-    user = accounts.authenticate(db.session, username, password)
+    user = accounts.authenticate(db.session, username, password, address=request.remote_addr,
+                                 throttle=current_app.extensions["login_throttle"])
     login_user(user)
     return jsonify(_session_info(user))
 

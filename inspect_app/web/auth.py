@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
@@ -26,16 +26,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("inspections.index"))
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session, form.username.data, form.password.data)
+            user = authenticate(db.session, form.username.data, form.password.data, address=request.remote_addr,
+                                throttle=current_app.extensions["login_throttle"])
         except LoginRefused as refused:
-            error = refused.message
+            error, status = refused.message, refused.status
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form, error=error), 401 if error else 200
+    return render_template("auth/login.html", form=form, error=error), status if error else 200
 
 
 @blueprint.post("/logout")

@@ -286,6 +286,7 @@ PATHS: dict[str, Any] = {
             "200": _json(_ref("Session"), "Đã đăng nhập; cookie phiên được đặt."),
             "400": BAD_REQUEST, "401": _error("Sai tên đăng nhập/mật khẩu, hoặc tài khoản đang bị khóa tạm thời."),
             "422": INVALID,
+            "429": _error("Quá nhiều lần đăng nhập sai từ địa chỉ này trong 15 phút."),
         }, security=[], body=_json_body("LoginRequest"), op_id="login")},
     "/logout": {"post": _operation("Đăng xuất", "session", {
         "204": {"description": "Đã đăng xuất."}, "400": BAD_REQUEST, "401": UNAUTHORISED,

@@ -538,3 +538,31 @@ def test_real_responses_match_the_documented_schemas(app):
     check(api.get("/inspections/424242"), item, "get")
     check(api.post("/logout"), "/logout", "post")
     check(api.get("/inspections"), "/inspections", "get")
+
+
+def test_one_address_cannot_guess_across_many_accounts(app):
+    throttle = app.extensions["login_throttle"]
+    client = app.test_client()
+    for attempt in range(throttle.limit):
+        username = ["admin", "inspector", "inspector2", "district-badinh"][attempt % 4]
+        response = client.post(f"{URL}/login", json={"username": username, "password": "sai-mat-khau"})
+        assert response.status_code == 401
+    blocked = client.post(f"{URL}/login", json={"username": "district-hoankiem", "password": PASSWORD})
+    assert_vietnamese_error(blocked, 429)
+    other = app.test_client()  # another address is not affected
+    response = other.post(f"{URL}/login", json={"username": "district-hoankiem", "password": PASSWORD},
+                          environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert response.status_code == 200
+
+
+def test_the_address_throttle_forgets_after_its_window():
+    from inspect_app.services.accounts import AddressThrottle, TooManyAttempts
+
+    throttle = AddressThrottle(limit=2, window=dt.timedelta(minutes=15))
+    start = dt.datetime(2020, 9, 15, 8, 0)
+    throttle.failed("1.2.3.4", start)
+    throttle.failed("1.2.3.4", start + dt.timedelta(minutes=1))
+    with pytest.raises(TooManyAttempts):
+        throttle.check("1.2.3.4", start + dt.timedelta(minutes=14))
+    throttle.check("1.2.3.4", start + dt.timedelta(minutes=16))  # the first failure has expired
+    throttle.check("5.6.7.8", start)
