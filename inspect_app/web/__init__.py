@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, catalog_views, dashboard, errors, inspections, remediation, report
+    from . import api, audit, auth, catalog_views, dashboard, errors, inspections, remediation, report
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(catalog_views.blueprint)
@@ -14,4 +14,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(remediation.blueprint)
     app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(report.blueprint)
+    app.register_blueprint(audit.blueprint)
     errors.register(app)

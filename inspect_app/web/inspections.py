@@ -91,7 +91,7 @@ def template_globals() -> dict[str, Any]:
     return {"asset": asset, "ROLES": ROLES, "STATUS_LABELS": STATUS_LABELS}
 
 
-CSP_BLUEPRINTS = ("inspections", "catalog")  # their templates have no inline script or style
+CSP_BLUEPRINTS = ("inspections", "catalog", "audit")  # their templates have no inline script or style
 
 
 @blueprint.after_app_request

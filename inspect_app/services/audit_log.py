@@ -1,0 +1,25 @@
+"""Reading the audit trail: who changed what, when (admins only)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import AuditEntry, User
+from . import Forbidden
+
+PAGE_SIZE = 200
+
+
+def audit_entries(session: Session, actor: User, *, entity: str | None = None, entity_id: int | None = None,
+                  username: str | None = None, limit: int = PAGE_SIZE) -> list[AuditEntry]:
+    """The newest entries first, filtered; only the department's administrators may read them."""
+    if actor.role != "admin":
+        raise Forbidden("Chỉ quản trị viên Sở Nội vụ xem được nhật ký thay đổi.")
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if entity:
+        query = query.where(AuditEntry.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEntry.entity_id == entity_id)
+    if username:
+        query = query.where(AuditEntry.username == username.strip().lower())
+    return list(session.scalars(query))
