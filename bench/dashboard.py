@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from seeded import analyse, build, postgres_database, release  # sets up sys.path for the imports below
+from stats import percentile
 from conftest import PASSWORD  # noqa: E402
 
 from inspect_app.services.demo import parse_years  # noqa: E402
@@ -36,11 +37,6 @@ PAGES = {
     "district-badinh": ["/dashboard/district/001", "/dashboard/district/001?year=2021&sort=total",
                         "/dashboard/commune/00001"],
 }
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def measure(app, n: int) -> list[dict]:

@@ -24,26 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.answer_sets import answer_sets  # noqa: E402
+from bench.stats import percentile, rss_kb  # noqa: E402
 from inspect_app import evaluate  # noqa: E402
 
 MEDIAN_TARGET_MS = 2.0
 RSS_TARGET_MB = 5.0
 MIN_SETS = 1000
-
-
-def rss_kb() -> int:
-    """This process's resident set size in kB (VmRSS of /proc/self/status)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("VmRSS not found in /proc/self/status")
-
-
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    rank = max(1, min(len(sorted_values), round(fraction * len(sorted_values) + 0.5)))
-    return sorted_values[rank - 1]
 
 
 def at_least_minimum(text: str) -> int:

@@ -29,16 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import rss_kb  # noqa: E402
+
 MEDIAN_TARGET_S = 1.2
 MIN_RUNS = 5
-
-
-def rss_kb() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("VmRSS not found in /proc/self/status")
 
 
 def at_least_minimum(text: str) -> int:

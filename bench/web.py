@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import DATA, PASSWORD, make_app, seed  # noqa: E402  (the tests' own seeding helpers)
+from stats import percentile  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
@@ -47,11 +48,6 @@ WEIGHT_KB = 300.0
 REFERENCE = re.compile(r'<(?:link|script|img|source|iframe|embed|object)\b[^>]*?\b(?:href|src|srcset|data)="([^"]+)"', re.I)
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 ANY_URL = re.compile(r"""(?:src|href|action|url\()\s*=?\s*['"]?((?:https?:)?//[^'"\s)>]+)""", re.I)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def summary(values: list[float]) -> dict[str, float]:
