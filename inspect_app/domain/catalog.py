@@ -128,8 +128,6 @@ def _date(value: Any, node: dict, key: str, p: _Problems, what: str, required: b
         if required:
             p.add(node, f"{what}: thiếu '{key}'")
         return None
-    if isinstance(value, dt.date):
-        return value
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
@@ -263,7 +261,7 @@ def _checklist(data: Any, p: _Problems) -> Checklist | None:
 
 
 def _scalar_ok(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) and not isinstance(value, dt.date)
+    return isinstance(value, (str, int, float, bool))
 
 
 class _ConditionChecker:
@@ -402,8 +400,6 @@ def _rule(node: Any, items: dict[str, Item], p: _Problems) -> Rule | None:
         p.add(node, f"{what}: 'severity' phải là một trong {', '.join(SEVERITIES)}")
     raw_deadline = node.get("deadline")
     deadline = None
-    if isinstance(raw_deadline, dt.date):
-        raw_deadline = raw_deadline.isoformat()
     try:
         deadline = DeadlinePolicy.parse(str(raw_deadline)) if raw_deadline is not None else None
     except ValueError as error:

@@ -263,9 +263,11 @@ class Checklist:
     effective_to: dt.date | None
     sections: tuple[Section, ...]
     items: dict[str, Item] = field(init=False, repr=False, compare=False)
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "items", {i.code: i for s in self.sections for i in s.items})
+        object.__setattr__(self, "_positions", {code: index for index, code in enumerate(self.items)})
 
     @property
     def key(self) -> str:
@@ -276,4 +278,4 @@ class Checklist:
 
     def position(self, code: str) -> int:
         """The item's place in the checklist, for ordering findings as the inspector met them."""
-        return list(self.items).index(code)
+        return self._positions[code]
