@@ -82,12 +82,16 @@ class WorkingCalendar:
     dicts override the package: a date in ``extra_working_days`` is always a working
     day and a date in ``extra_days_off`` never is, so an admin can also correct the
     package. Results are cached per year because deadlines are on a hot path.
+
+    Years after ``confirmed_through`` are provisional: their Tết and swapped days have not been
+    announced yet, so the package's rule-based dates stand in and deadlines there may move.
     """
 
     def __init__(
         self,
         extra_days_off: Mapping[date, str] | None = None,
         extra_working_days: Mapping[date, str] | None = None,
+        confirmed_through: int | None = None,
     ) -> None:
         days_off = dict(extra_days_off or {})
         working_days = dict(extra_working_days or {})
@@ -100,6 +104,7 @@ class WorkingCalendar:
             raise CalendarError(problems)
         self._extra_days_off = days_off
         self._extra_working_days = working_days
+        self.confirmed_through = confirmed_through
         self._holidays = holidays.country_holidays("VN", language="vi")
         self._years: dict[int, _YearInfo] = {}
         # Expanding the holidays object mutates it; guard cache misses only.
@@ -108,8 +113,8 @@ class WorkingCalendar:
     @classmethod
     def from_file(cls, path: str | Path = DEFAULT_CALENDAR_PATH) -> WorkingCalendar:
         """Build a calendar from rules/calendar.yaml; raise CalendarError listing every problem."""
-        days_off, working_days = _load_calendar_file(Path(path))
-        return cls(extra_days_off=days_off, extra_working_days=working_days)
+        days_off, working_days, confirmed_through = _load_calendar_file(Path(path))
+        return cls(extra_days_off=days_off, extra_working_days=working_days, confirmed_through=confirmed_through)
 
     @property
     def extra_days_off(self) -> dict[date, str]:
@@ -122,6 +127,10 @@ class WorkingCalendar:
         return dict(self._extra_working_days)
 
     # -- queries
+
+    def is_provisional(self, d: date) -> bool:
+        """True if ``d`` falls in a year whose days off have not been announced yet."""
+        return self.confirmed_through is not None and _as_date(d).year > self.confirmed_through
 
     def is_working_day(self, d: date) -> bool:
         """True if offices work on ``d``."""
@@ -235,11 +244,12 @@ _NoTimestampLoader.yaml_implicit_resolvers = {
 }
 
 _CALENDAR_KEYS = ("days_off", "working_days")
-_ENTRY_KEYS = ("date", "name")
+_FILE_KEYS = ("confirmed_through", *_CALENDAR_KEYS)
+_ENTRY_KEYS = ("date", "name", "source")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-def _load_calendar_file(path: Path) -> tuple[dict[date, str], dict[date, str]]:
+def _load_calendar_file(path: Path) -> tuple[dict[date, str], dict[date, str], int | None]:
     """Parse and validate the calendar file, collecting every problem before raising."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -254,15 +264,19 @@ def _load_calendar_file(path: Path) -> tuple[dict[date, str], dict[date, str]]:
         data = {}
     if not isinstance(data, dict):
         raise CalendarError(
-            ["nội dung tệp phải là một bảng với các khóa days_off và working_days"], path
+            ["nội dung tệp phải là một bảng với các khóa confirmed_through, days_off và working_days"], path
         )
 
     problems: list[str] = []
     for key in data:
-        if key not in _CALENDAR_KEYS:
+        if key not in _FILE_KEYS:
             problems.append(
-                f"khóa không được hỗ trợ: '{key}' (chỉ dùng days_off và working_days)"
+                f"khóa không được hỗ trợ: '{key}' (chỉ dùng confirmed_through, days_off và working_days)"
             )
+    confirmed_through = data.get("confirmed_through")
+    if isinstance(confirmed_through, bool) or not isinstance(confirmed_through, int) or not 1900 <= confirmed_through <= 9999:
+        problems.append("confirmed_through phải là năm cuối cùng đã có thông báo lịch nghỉ chính thức (ví dụ 2026)")
+        confirmed_through = None
 
     lists: dict[str, dict[date, str]] = {}
     for key in _CALENDAR_KEYS:
@@ -273,26 +287,26 @@ def _load_calendar_file(path: Path) -> tuple[dict[date, str], dict[date, str]]:
 
     if problems:
         raise CalendarError(problems, path)
-    return lists["days_off"], lists["working_days"]
+    return lists["days_off"], lists["working_days"], confirmed_through
 
 
 def _parse_entries(key: str, raw: Any, problems: list[str]) -> dict[date, str]:
-    """Turn one list of {date, name} entries into a dict, appending problems as found."""
+    """Turn one list of {date, name, source} entries into a dict, appending problems as found."""
     result: dict[date, str] = {}
     if raw is None:
         return result
     if not isinstance(raw, list):
-        problems.append(f"{key} phải là một danh sách các mục gồm date và name")
+        problems.append(f"{key} phải là một danh sách các mục gồm date, name và source")
         return result
     for index, entry in enumerate(raw, start=1):
         where = f"{key}, mục {index}"
         if not isinstance(entry, dict):
-            problems.append(f"{where}: phải có dạng {{date: YYYY-MM-DD, name: \"…\"}}")
+            problems.append(f"{where}: phải có dạng {{date: YYYY-MM-DD, name: \"…\", source: \"…\"}}")
             continue
         for extra_key in entry:
             if extra_key not in _ENTRY_KEYS:
                 problems.append(
-                    f"{where}: khóa không được hỗ trợ '{extra_key}' (chỉ dùng date và name)"
+                    f"{where}: khóa không được hỗ trợ '{extra_key}' (chỉ dùng date, name và source)"
                 )
         day = None
         raw_date = entry.get("date")
@@ -309,6 +323,10 @@ def _parse_entries(key: str, raw: Any, problems: list[str]) -> dict[date, str]:
             label = f"ngày {day.isoformat()}" if day else "mục này"
             problems.append(f"{where}: thiếu tên (name) cho {label}")
             name = None
+        source = entry.get("source")
+        if not isinstance(source, str) or not source.strip():
+            label = f"ngày {day.isoformat()}" if day else "mục này"
+            problems.append(f"{where}: thiếu nguồn (source: văn bản thông báo và nơi đã đối chiếu) cho {label}")
         if day is not None:
             if day in result:
                 problems.append(f"{where}: ngày {day.isoformat()} bị ghi trùng trong {key}")

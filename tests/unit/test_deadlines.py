@@ -131,16 +131,20 @@ def test_extra_working_day_overrides_package_holiday():
 def test_calendar_file_overrides_are_used(tmp_path):
     path = tmp_path / "calendar.yaml"
     path.write_text(
+        "confirmed_through: 2023\n"
         "days_off:\n"
         "  - date: 2023-05-04\n"
         '    name: "Nghỉ thêm (thử)"\n'
+        '    source: "Thông báo thử"\n'
         "working_days:\n"
         "  - date: '2023-05-06'\n"
-        '    name: "Làm bù (thử)"\n',
+        '    name: "Làm bù (thử)"\n'
+        '    source: "Thông báo thử"\n',
         encoding="utf-8",
     )
     cal = WorkingCalendar.from_file(path)
     assert cal.extra_days_off == {date(2023, 5, 4): "Nghỉ thêm (thử)"}
+    assert cal.confirmed_through == 2023 and cal.is_provisional(date(2024, 1, 1))
     # Wed 3/5/2023: Thu 4/5 off, Fri 5/5 = 1, Sat 6/5 (làm bù) = 2, Mon 8/5 = 3.
     assert cal.add_working_days(date(2023, 5, 3), 3) == date(2023, 5, 8)
 
@@ -309,17 +313,22 @@ def test_project_calendar_file_loads():
 def test_broken_calendar_file_lists_every_problem(tmp_path):
     path = tmp_path / "calendar.yaml"
     path.write_text(
+        "confirmed_through: 2024\n"
         "days_off:\n"
         "  - date: 2024-02-30\n"
         '    name: "Ngày không tồn tại"\n'
+        '    source: "Thông báo thử"\n'
         "  - date: 2024-05-06\n"
+        '    source: "Thông báo thử"\n'
         "  - date: 2024-05-04\n"
         '    name: "Nghỉ"\n'
+        '    source: "Thông báo thử"\n'
         "working_days:\n"
         "  - date: 2024-05-04\n"
         '    name: "Làm bù"\n'
         "  - date: 4/5/2024\n"
         '    name: "Sai định dạng"\n'
+        '    source: "Thông báo thử"\n'
         "extra_days:\n"
         "  - date: 2024-01-02\n",
         encoding="utf-8",
@@ -329,7 +338,8 @@ def test_broken_calendar_file_lists_every_problem(tmp_path):
     error = excinfo.value
     message = str(error)
     assert str(path) in message
-    assert len(error.problems) == 5
+    assert len(error.problems) == 6
+    assert "thiếu nguồn (source: văn bản thông báo và nơi đã đối chiếu) cho ngày 2024-05-04" in message
     assert "'2024-02-30' không hợp lệ" in message
     assert "'4/5/2024' không hợp lệ" in message
     assert "thiếu tên (name) cho ngày 2024-05-06" in message
@@ -344,6 +354,8 @@ def test_broken_calendar_file_lists_every_problem(tmp_path):
         ("- 2024-01-02\n", "nội dung tệp phải là một bảng"),
         ("days_off: 2024-01-02\n", "days_off phải là một danh sách"),
         ("working_days:\n  - name: x\n", "thiếu ngày (date)"),
+        ("days_off: []\n", "confirmed_through phải là năm cuối cùng"),
+        ("confirmed_through: '2026'\n", "confirmed_through phải là năm cuối cùng"),
         (
             "days_off:\n  - {date: 2024-05-06, name: a}\n  - {date: 2024-05-06, name: b}\n",
             "bị ghi trùng",
