@@ -3,7 +3,8 @@
 Shared by bench/evaluate.py and tests/unit/test_engine.py. Every document follows the
 evaluation contract (no InvalidInput): answers are flipped yes/no/na where the checklist allows
 it, numbers move either side of their thresholds, photos are added or left out, the inspection
-date ranges over 2020–2026 (with the budget dates CK-06/07/08 kept consistent with it), a
+date ranges over 11/6/2020–2026 (with the budget dates CK-06/07/08/14 kept consistent with it),
+the items are those of the checklist version in force that day (version 2 from 1/7/2025), a
 required answer is now and then left empty, and some documents carry a `previous` inspection.
 """
 from __future__ import annotations
@@ -15,9 +16,13 @@ import random
 from pathlib import Path
 from typing import Any
 
+from inspect_app.domain.checklists import last_period_end_before
+from inspect_app.evaluation import PROJECT_ROOT, cached_catalog
+
 COMPLIANT = Path(__file__).resolve().parent.parent / "tests" / "data" / "compliant.json"
 
-NA_ALLOWED = {"TG-06", "TG-07", "TG-08", "CK-09", "CK-13", "TN-01", "TN-04", "DV-06"}
+NA_ALLOWED = {"TG-06", "TG-07", "TG-08", "CK-09", "CK-13", "CK-15", "CK-16", "TN-01", "TN-04", "DV-06"}
+VERSION_2_ITEMS = {"CK-15": "yes", "CK-16": "yes"}  # compliant answers of the items version 2 added
 CHOICES = {"CK-01": ("tot", "cu_nat", "khong_co"), "GT-03": ("du", "thieu", "khong")}
 PHOTO_ITEMS = ("CK-01", "CK-02", "CK-03", "GT-03", "GT-04")
 PART_OF_VILLAGES = ("TG-03", "TG-05", "CK-04")
@@ -25,19 +30,12 @@ PERCENTS = (100.0, 100.0, 99.9, 99.5, 95.5, 90.1, 90.0, 87.5, 75.0, 0.0)
 # codes a previous inspection may have found (item rules plus the join rule J-01)
 PREVIOUS_CODES = ("TG-01", "TG-03", "CK-01", "CK-02", "CK-05", "CK-07", "GT-03", "GT-04", "GT-05",
                   "GT-08", "TN-03", "TT-07", "DV-02", "DV-03", "MT-03", "DT-03", "J-01")
-FIRST_DAY, LAST_DAY = dt.date(2020, 1, 1), dt.date(2026, 12, 31)
+FIRST_DAY, LAST_DAY = dt.date(2020, 6, 11), dt.date(2026, 12, 31)
 
 
 def compliant() -> dict[str, Any]:
     """tests/data/compliant.json: the inspection every answer set starts from."""
     return json.loads(COMPLIANT.read_text(encoding="utf-8"))
-
-
-def _quarter_end_before(day: dt.date) -> dt.date:
-    for month, last in ((12, 31), (9, 30), (6, 30), (3, 31)):
-        if dt.date(day.year, month, last) < day:
-            return dt.date(day.year, month, last)
-    return dt.date(day.year - 1, 12, 31)
 
 
 def _day(rng: random.Random, low: dt.date, high: dt.date) -> dt.date:
@@ -68,26 +66,32 @@ def answer_set(rng: random.Random, base: dict[str, Any] | None = None) -> dict[s
     answers = doc["answers"]
     day = _day(rng, FIRST_DAY, LAST_DAY)
     doc["inspection_date"] = day.isoformat()
+    checklist = cached_catalog(PROJECT_ROOT).checklist_for("papi-xa", day).on(day)
+    for code in [c for c in answers if c not in checklist.items]:
+        del answers[code]
+    answers |= {code: value for code, value in VERSION_2_ITEMS.items() if code in checklist.items}
     villages = rng.choice((12, 12, 12, 5, 8, 20, 1))
     doc["commune"]["villages"] = villages
     for code in PART_OF_VILLAGES:
         answers[code] = villages
     flip = rng.choice((0.0, 0.03, 0.08, 0.15, 0.3))
     for code, value in list(answers.items()):
-        if code not in ("CK-06", "CK-07", "CK-08") and rng.random() < flip:
+        if code not in ("CK-06", "CK-07", "CK-08", "CK-14") and rng.random() < flip:
             answers[code] = _vary_answer(rng, code, value, villages)
     # paired counts: the second of each pair never exceeds the first by much
     for whole, part in (("TT-02", "TT-03"), ("TT-06", "TT-07"), ("DT-02", "DT-03")):
-        if answers[part] > answers[whole]:
+        if part in answers and answers[part] > answers[whole]:
             answers[part] = answers[whole]
     # budget dates: decision in early January (or late December), disclosures on time, late or never
     decided = _day(rng, dt.date(day.year - 1, 12, 15), min(day, dt.date(day.year, 1, 20)))
     answers["CK-06"] = decided.isoformat()
     disclosed = None if rng.random() < 0.15 else decided + dt.timedelta(days=rng.randint(0, 45))
     answers["CK-07"] = disclosed.isoformat() if disclosed and disclosed <= day else None
-    quarter = _quarter_end_before(day)
-    reported = None if rng.random() < 0.15 else quarter + dt.timedelta(days=rng.randint(1, 25))
-    answers["CK-08"] = reported.isoformat() if reported and reported <= day else None
+    for code in ("CK-08", "CK-14"):  # the last period's report: quarterly to 31/3/2026, then 3/6/9 months
+        if code in checklist.items:
+            period_end = last_period_end_before(day, checklist.items[code].due.months)
+            reported = None if rng.random() < 0.15 else period_end + dt.timedelta(days=rng.randint(1, 25))
+            answers[code] = reported.isoformat() if reported and reported <= day else None
     # photos: all, some, none, or several per item
     photo_mode = rng.random()
     if photo_mode < 0.15:

@@ -17,20 +17,24 @@ from .services import ServiceError
 from .services.accounts import create_user
 from .services.demo import seed_demo_command
 from .services.reminders import build_digests, send_digests
-from .services.units import import_merges, import_units
+from .services.units import import_groups, import_merges, import_units
 
 catalog_group = AppGroup("catalog", help="Kiểm tra danh mục tiêu chí và luật.")
 units_group = AppGroup("units", help="Nhập danh mục đơn vị hành chính.")
 UNITS_2020 = ("hanoi_units_2020.csv", dt.date(2020, 1, 1))
 MERGES_2025 = ("hanoi_units_2025_merges.csv", dt.date(2025, 7, 1))
+GROUPS_2025 = ("hanoi_groups_2025.csv", dt.date(2025, 7, 1))
 DEMO_TEAM = "Đoàn kiểm tra số 1 - Sở Nội vụ"
 DEMO_ACCOUNTS = [
     ("admin", "Nguyễn Văn An", "Chuyên viên Sở Nội vụ", "admin", {}),
     ("inspector", "Trần Thị Bình", "Chuyên viên Phòng Xây dựng chính quyền", "inspector", {"team": True}),
-    ("district-badinh", "Lê Minh Châu", "Chuyên viên Phòng Nội vụ quận Ba Đình", "district", {"district_code": "001"}),
-    ("district-hoankiem", "Phạm Thu Dung", "Chuyên viên Phòng Nội vụ quận Hoàn Kiếm", "district",
+    ("district-badinh", "Lê Minh Châu", "Chuyên viên Sở Nội vụ theo dõi địa bàn Ba Đình", "district",
+     {"district_code": "001"}),
+    ("district-hoankiem", "Phạm Thu Dung", "Chuyên viên Sở Nội vụ theo dõi địa bàn Hoàn Kiếm", "district",
      {"district_code": "002"}),
-    ("commune-phucxa", "Hoàng Văn Em", "Công chức Văn phòng - Thống kê phường Phúc Xá", "commune",
+    ("commune-badinh", "Vũ Thị Giang", "Chuyên viên Văn phòng HĐND và UBND phường Ba Đình", "commune",
+     {"commune_code": "00004"}),
+    ("commune-phucxa", "Hoàng Văn Em", "Công chức Văn phòng - Thống kê phường Phúc Xá (đến 30/6/2025)", "commune",
      {"commune_code": "00001"}),
 ]
 
@@ -52,8 +56,13 @@ def check_catalog(directory: str | None) -> None:
         _fail("\n".join(error.problems))
     for versions in catalog.checklists.values():
         for checklist in versions:
-            rules = catalog.rulesets[checklist.id].rules
+            rules = catalog.ruleset(checklist).rules
             click.echo(f"{checklist.key}: {len(checklist.items)} tiêu chí, {len(rules)} luật — hợp lệ")
+    instruments = catalog.register.instruments.values()
+    click.echo(f"Sổ đăng ký văn bản: {len(instruments)} văn bản, "
+               f"{sum(i.verified for i in instruments)} đã xác minh.")
+    for warning in catalog.warnings:
+        click.echo(f"Cảnh báo: {warning}")
 
 
 @units_group.command("import")
@@ -82,16 +91,30 @@ def units_import_merges(path: Path, effective: dt.datetime) -> None:
     click.echo(f"Đã thêm {result.created} xã mới, kết thúc hiệu lực {result.ended} đơn vị cũ.")
 
 
+@units_group.command("import-groups")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--effective", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Ngày áp dụng cách chia cụm.")
+def units_import_groups(path: Path, effective: dt.datetime) -> None:
+    """Group the communes into the department's areas (columns of hanoi_groups_2025.csv)."""
+    try:
+        result = import_groups(db.session, path, effective.date())
+    except ServiceError as error:
+        _fail(error.message)
+    db.session.commit()
+    click.echo(f"Đã thêm {result.created} cụm, kết thúc {result.ended} cụm cũ.")
+
+
 def load_reference_units() -> None:
-    """Load the bundled 2020 units and the 2025 merges unless units are already there."""
+    """Load the bundled 2020 units, the 2025 merges and the department's groups unless units are there."""
     if db.session.scalar(select(func.count(AdminUnit.id))):
         return
     units_dir = Path(current_app.config["UNITS_DIR"])
-    for name, _ in (UNITS_2020, MERGES_2025):
+    files = (UNITS_2020, MERGES_2025, GROUPS_2025)
+    for name, _ in files:
         if not (units_dir / name).is_file():
             _fail(f"Không tìm thấy tệp đơn vị hành chính {units_dir / name} (đặt INSPECT_UNITS_DIR).")
-    import_units(db.session, units_dir / UNITS_2020[0], UNITS_2020[1])
-    import_merges(db.session, units_dir / MERGES_2025[0], MERGES_2025[1])
+    for (name, day), load in zip(files, (import_units, import_merges, import_groups)):
+        load(db.session, units_dir / name, day)
     db.session.commit()
 
 
@@ -120,7 +143,8 @@ def init_db(demo: bool) -> None:
     click.echo("Đã khởi tạo cơ sở dữ liệu.")
     if demo:
         created = create_demo_accounts(current_app.config["DEMO_PASSWORD"])
-        click.echo(f"Đã tạo {created} tài khoản mẫu: {', '.join(a[0] for a in DEMO_ACCOUNTS)}.")
+        names = ", ".join(a[0] for a in DEMO_ACCOUNTS)
+        click.echo(f"Đã tạo {created} tài khoản mẫu: {names}." if created else f"Các tài khoản mẫu đã có: {names}.")
 
 
 @click.command("remind")
@@ -139,7 +163,7 @@ def remind(as_of: dt.datetime, print_only: bool) -> None:
         click.echo(f"{len(digests)} bản tin." + ("" if smtp or print_only else " (Chưa cấu hình SMTP: chỉ in ra.)"))
         return
     sent = send_digests(digests, day, smtp)
-    click.echo(f"Đã gửi {sent} thư nhắc việc cho {len(digests)} quận, huyện.")
+    click.echo(f"Đã gửi {sent} thư nhắc việc cho {len(digests)} địa bàn.")
 
 
 def register(app: Flask) -> None:

@@ -44,7 +44,7 @@ class Evaluation:
 
 def evaluate_input(inspection: InspectionInput, catalog: Catalog, engine: RuleEngine | None = None) -> Evaluation:
     """Run the rules of the inspection's checklist over its answers."""
-    ruleset = catalog.rulesets[inspection.checklist.id]
+    ruleset = catalog.ruleset(inspection.checklist)
     firings = (engine or get_engine()).fire(ruleset, build_facts(inspection), inspection.inspection_date)
     findings = tuple(assess(inspection, ruleset, firings, catalog.calendar))
     scores = dimension_scores(inspection.checklist, inspection.answers, findings)

@@ -29,7 +29,6 @@ class InvalidInput(ValueError):
 class CatalogView(Protocol):
     def checklist_for(self, checklist_id: str, day: dt.date) -> Checklist | None: ...
     def checklist(self, checklist_id: str, version: int) -> Checklist | None: ...
-    def latest(self, checklist_id: str) -> Checklist | None: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,18 @@ def parse_document(doc: Any, catalog: CatalogView) -> InspectionInput:
     return InspectionInput(checklist, day, code, villages, answers, evidence, previous_date, previous)
 
 
+def stored_input(checklist: Checklist, inspection_date: dt.date, commune_code: str, villages: int,
+                 answers: dict[str, Any], evidence: dict[str, int],
+                 previous: tuple[PreviousFinding, ...]) -> InspectionInput:
+    """The input of an inspection the app stored: every answer was validated when it was saved, so the
+    stored JSON values are only converted back (dates), never validated again."""
+    values = {code: checklist.items[code].load(value) for code, value in answers.items() if value is not None}
+    return InspectionInput(checklist, inspection_date, commune_code, villages, values, dict(evidence), None, previous)
+
+
 def _checklist(doc: dict, day: dt.date | None, catalog: CatalogView, problems: list[str]) -> Checklist | None:
+    """The checklist version the document names (or the one in force on its date), with the items in
+    force on that date."""
     checklist_id, version = doc.get("checklist"), doc.get("checklist_version")
     if not isinstance(checklist_id, str):
         problems.append("checklist: thiếu mã checklist (ví dụ \"papi-xa\")")
@@ -94,9 +104,15 @@ def _checklist(doc: dict, day: dt.date | None, catalog: CatalogView, problems: l
         found = catalog.checklist(checklist_id, version) if _whole(version, 1) else None
         if found is None:
             problems.append(f"checklist_version: không có checklist {checklist_id} phiên bản {shown(version)}")
-        return found
-    if day is None:  # the date is already reported; still check the answers against the newest version
-        return catalog.latest(checklist_id)
+        return found.on(day) if found and day else found
+    if day is None:  # the date is reported: which version's items apply is unknown until it is fixed
+        return None
+    found = catalog.checklist_for(checklist_id, day)
+    if found is None:
+        problems.append(f"checklist: không có checklist {checklist_id!r} có hiệu lực ngày {day:%d/%m/%Y}")
+    return found.on(day) if found else None
+    if day is None:  # the date is reported: which version's items apply is unknown until it is fixed
+        return None
     found = catalog.checklist_for(checklist_id, day)
     if found is None:
         problems.append(f"checklist: không có checklist {checklist_id!r} có hiệu lực ngày {day:%d/%m/%Y}")

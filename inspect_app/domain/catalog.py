@@ -1,7 +1,11 @@
-"""Load and validate the catalog: checklists/*.yaml, rules/*.yaml and rules/calendar.yaml.
+"""Load and validate the catalog: checklists/*.yaml, rules/*.yaml, rules/legal.yaml and rules/calendar.yaml.
 
 Every problem is collected (with its file and line) before anything is refused, so an
 administrator who edits a file sees all that is wrong in one run, not one error at a time.
+Rules and checklists cite the register of legal instruments (rules/legal.yaml) by id and
+article; the validator proves that every citation is in force whenever the rule applies and
+that no rule is left without a legal basis on any day. Unverified instruments and articles are
+allowed, and listed as warnings.
 """
 from __future__ import annotations
 
@@ -14,11 +18,14 @@ from typing import Any
 
 import yaml
 
-from .checklists import ANSWER_TYPES, DUE_KINDS, Checklist, Choice, Due, Item, Section
+from .checklists import ANSWER_TYPES, DUE_KINDS, Checklist, Choice, Due, Item, ScoringPolicy, Section
 from .deadlines import CalendarError, DeadlinePolicy, WorkingCalendar
-from .rules import KINDS, SEVERITIES, LegalBasis, Rule, RuleSet
+from .legal import Article, Citation, Instrument, LegalRegister
+from .periods import Period, uncovered_days
+from .rules import INSPECTION_DATE, KINDS, MEASURES, PREVIOUS_MONTH, SEVERITIES, Rule, RuleSet, first_day_of_previous_month
 
 CALENDAR_FILE = "calendar.yaml"
+LEGAL_FILE = "legal.yaml"
 CROSS_CUTTING_CODE = re.compile(r"^[A-Z]-\d{2}$")
 ITEM_CODE = re.compile(r"^[A-Z]{2}-\d{2}$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -159,8 +166,171 @@ def _unknown_keys(node: dict, allowed: set[str], p: _Problems, what: str) -> Non
             p.add(node, f"{what}: khóa không hợp lệ '{key}'")
 
 
+# --------------------------------------------------------------------------- the register of legal instruments
+
+INSTRUMENT_KEYS = {"id", "kind", "number", "title", "cite", "issuer", "issued", "effective_from", "effective_to",
+                   "replaces", "amended_by", "source", "verified", "articles", "note"}
+ARTICLE_KEYS = {"ref", "gist", "source", "verified", "effective_from", "effective_to"}
+
+
+def _flag(node: dict, key: str, p: _Problems, what: str) -> bool:
+    value = node.get(key)
+    if not isinstance(value, bool):
+        p.add(node, f"{what}: '{key}' phải là true hoặc false")
+        return False
+    return value
+
+
+def _plain_text(node: dict, key: str, p: _Problems, what: str) -> str:
+    value = node.get(key)
+    if not isinstance(value, str) or not value.strip():
+        p.add(node, f"{what}: thiếu '{key}'")
+        return ""
+    return unicodedata.normalize("NFC", value.strip())
+
+
+def _instrument(node: Any, p: _Problems) -> Instrument | None:
+    if not isinstance(node, dict):
+        p.add(0, "mỗi văn bản trong sổ đăng ký phải là một bảng khóa-giá trị")
+        return None
+    instrument_id = node.get("id")
+    what = f"văn bản {instrument_id}"
+    if not isinstance(instrument_id, str) or not IDENTIFIER.match(instrument_id):
+        p.add(node, f"văn bản có 'id' không hợp lệ: {instrument_id!r}")
+        return None
+    _unknown_keys(node, INSTRUMENT_KEYS, p, what)
+    issued = _date(node.get("issued"), node, "issued", p, what, required=False)  # null: not yet verified
+    start, end = _period(node, p, what, required=True)
+    if issued and start and start < issued:
+        p.add(node, f"{what}: có hiệu lực ({start:%d/%m/%Y}) trước ngày ban hành ({issued:%d/%m/%Y})")
+    articles: dict[str, Article] = {}
+    for raw in _list(node, "articles", p, what):
+        if not isinstance(raw, dict):
+            p.add(node, f"{what}: mỗi điều khoản cần ref, gist, source, verified")
+            continue
+        _unknown_keys(raw, ARTICLE_KEYS, p, f"{what}, điều khoản")
+        ref = _plain_text(raw, "ref", p, f"{what}, điều khoản")
+        if ref in articles:
+            p.add(raw, f"{what}: điều khoản '{ref}' bị lặp")
+        article_what = f"{what}, {ref}"
+        article_start, article_end = _period(raw, p, article_what, required=False)
+        articles[ref] = Article(ref, _text(raw, "gist", p, article_what), _plain_text(raw, "source", p, article_what),
+                                _flag(raw, "verified", p, article_what), article_start, article_end)
+    replaces = _list(node, "replaces", p, what)
+    if any(not isinstance(r, str) for r in replaces):
+        p.add(node, f"{what}: 'replaces' là danh sách id văn bản")
+        replaces = []
+    if start is None:
+        return None
+    return Instrument(
+        id=instrument_id, kind=_text(node, "kind", p, what), number=_plain_text(node, "number", p, what),
+        title=_text(node, "title", p, what), cite=_text(node, "cite", p, what), issuer=_text(node, "issuer", p, what),
+        issued=issued, effective_from=start, effective_to=end, replaces=tuple(replaces),
+        source=_plain_text(node, "source", p, what), verified=_flag(node, "verified", p, what), articles=articles,
+        note=_clean_optional(node.get("note")),
+    )
+
+
+def _clean_optional(value: Any) -> str:
+    return unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else ""
+
+
+def _register(data: Any, p: _Problems) -> LegalRegister:
+    if not isinstance(data, dict) or not isinstance(data.get("instruments"), list):
+        p.add(0, "sổ đăng ký văn bản cần khóa 'instruments' là một danh sách")
+        return LegalRegister({})
+    _unknown_keys(data, {"instruments"}, p, "sổ đăng ký văn bản")
+    instruments: dict[str, Instrument] = {}
+    for node in data["instruments"]:
+        instrument = _instrument(node, p)
+        if instrument is None:
+            continue
+        if instrument.id in instruments:
+            p.add(node, f"văn bản {instrument.id} bị trùng id")
+        instruments[instrument.id] = instrument
+    for instrument in instruments.values():
+        for replaced in instrument.replaces:
+            if replaced not in instruments:
+                p.add(0, f"văn bản {instrument.id}: 'replaces' nêu văn bản không có trong sổ đăng ký: {replaced!r}")
+    return LegalRegister(instruments)
+
+
+CITATION_KEYS = {"instrument", "article", "effective_from", "effective_to"}
+
+
+def _citations(node: dict, key: str, register: LegalRegister, p: _Problems, what: str) -> tuple[Citation, ...]:
+    """The citations of a rule or checklist, each clipped to its instrument's period."""
+    raw = node.get(key)
+    if not isinstance(raw, list) or not raw:
+        p.add(node, f"{what}: thiếu căn cứ pháp lý ('{key}': danh sách {{instrument, article}})")
+        return ()
+    citations = []
+    for entry in raw:
+        if not isinstance(entry, dict):
+            p.add(node, f"{what}: mỗi căn cứ pháp lý cần dạng {{instrument: id, article: \"Điều …\"}}")
+            continue
+        _unknown_keys(entry, CITATION_KEYS, p, f"{what}, căn cứ")
+        instrument = register.instruments.get(entry.get("instrument"))
+        if instrument is None:
+            p.add(entry, f"{what}: căn cứ dẫn văn bản không có trong sổ đăng ký: {entry.get('instrument')!r}")
+            continue
+        raw_articles = entry.get("article", [])
+        if isinstance(raw_articles, str):
+            raw_articles = [raw_articles]
+        if not isinstance(raw_articles, list) or any(not isinstance(a, str) for a in raw_articles):
+            p.add(entry, f"{what}: 'article' là một điều khoản hoặc danh sách điều khoản")
+            raw_articles = []
+        articles = tuple(unicodedata.normalize("NFC", a.strip()) for a in raw_articles)
+        for article in articles:
+            if article not in instrument.articles:
+                p.add(entry, f"{what}: '{article}' của {instrument.cite} chưa có trong sổ đăng ký "
+                             f"(thêm vào 'articles' của văn bản {instrument.id}, ghi nguồn đã đối chiếu)")
+        start, end = _period(entry, p, what, required=False)
+        if start and start < instrument.effective_from or end and instrument.effective_to and end > instrument.effective_to:
+            p.add(entry, f"{what}: dẫn {instrument.cite} ngoài thời gian văn bản có hiệu lực "
+                         f"({_span(instrument.effective_from, instrument.effective_to)})")
+        known = [instrument.articles[a] for a in articles if a in instrument.articles]
+        starts = [d for d in (start, instrument.effective_from, *(a.effective_from for a in known)) if d is not None]
+        ends = [d for d in (end, instrument.effective_to, *(a.effective_to for a in known)) if d is not None]
+        citations.append(Citation(instrument, articles, max(starts), min(ends) if ends else None))
+    return tuple(citations)
+
+
+def _span(start: dt.date, end: dt.date | None) -> str:
+    return f"từ {start:%d/%m/%Y}" + (f" đến {end:%d/%m/%Y}" if end else "")
+
+
+def _check_basis(citations: tuple[Citation, ...], period: Period, register: LegalRegister, p: _Problems,
+                 node: dict, what: str) -> None:
+    """Every day of `period` has a citation in force, and an instrument that ends while the rule still
+    applies hands over: to the successor the register names, which the rule must then cite; without a
+    successor, the rule's other citations must carry on."""
+    start, end = period
+    gap = uncovered_days([(c.effective_from, c.effective_to) for c in citations], start, end)
+    for citation in citations:
+        if citation.effective_to is not None and citation.effective_to < start \
+                or end is not None and citation.effective_from > end:
+            p.add(node, f"{what}: dẫn {citation.text} nhưng văn bản không có hiệu lực khi luật áp dụng "
+                        f"({_span(start, end)})")
+        ended = citation.instrument.effective_to
+        if ended is None or citation.effective_to != ended or (end is not None and end <= ended):
+            continue
+        day_after = ended + dt.timedelta(days=1)
+        successors = register.successors(citation.instrument.id)
+        if successors and not any(c.instrument in successors and c.in_force(day_after) for c in citations):
+            names = ", ".join(s.cite for s in successors)
+            p.add(node, f"{what}: {citation.instrument.cite} hết hiệu lực sau ngày {ended:%d/%m/%Y}; "
+                        f"từ ngày {day_after:%d/%m/%Y} cần dẫn văn bản thay thế ({names})")
+        elif not successors and gap is not None and gap[0] == day_after:
+            p.add(node, f"{what}: {citation.instrument.cite} hết hiệu lực sau ngày {ended:%d/%m/%Y} mà luật vẫn áp "
+                        "dụng; sổ đăng ký chưa có văn bản thay thế (khóa 'replaces') và luật không còn căn cứ nào khác")
+            gap = None  # reported once, in words that say why
+    if citations and gap is not None:
+        p.add(node, f"{what}: không có căn cứ pháp lý nào có hiệu lực {_span(*gap)}")
+
+
 ITEM_KEYS = {"code", "question", "type", "na_allowed", "required", "evidence", "guidance", "input_only",
-             "min", "max", "unit", "choices", "part_of", "due"}
+             "min", "max", "unit", "choices", "part_of", "due", "effective_from", "effective_to"}
 
 
 def _item(node: Any, section: str, p: _Problems) -> Item | None:
@@ -196,32 +366,68 @@ def _item(node: Any, section: str, p: _Problems) -> Item | None:
     due = None
     if "due" in node:
         raw = node["due"]
+        months = raw.get("months", []) if isinstance(raw, dict) else None
         if kind != "date" or not isinstance(raw, dict) or raw.get("kind") not in DUE_KINDS \
                 or not isinstance(raw.get("days"), int) or raw["days"] < 0 \
-                or (raw.get("kind") == "after_item") != bool(raw.get("item")):
+                or (raw.get("kind") == "after_item") != bool(raw.get("item")) \
+                or not isinstance(months, list) or (raw.get("kind") == "after_period_end") != bool(months) \
+                or any(isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12 for m in months):
             p.add(node, f"{what}: 'due' cần dạng {{kind: after_item, item: MÃ, days: N}} "
-                        f"hoặc {{kind: after_quarter_end, days: N}} trên tiêu chí kiểu date")
+                        f"hoặc {{kind: after_period_end, months: [3, 6, 9], days: N}} trên tiêu chí kiểu date")
         else:
-            due = Due(raw["kind"], raw["days"], raw.get("item"))
+            due = Due(raw["kind"], raw["days"], raw.get("item"), tuple(sorted(months)))
+    start, end = _period(node, p, what, required=False)
     return Item(
         code=code, dimension=section, question=_text(node, "question", p, what), type=str(kind),
         guidance=_text(node, "guidance", p, what), choices=choices, due=due,
         min=node.get("min"), max=node.get("max"), unit=node.get("unit"), part_of=node.get("part_of"),
-        **flags,
+        effective_from=start, effective_to=end, **flags,
     )
 
 
-def _checklist(data: Any, p: _Problems) -> Checklist | None:
+def _scoring(data: dict, items: dict[str, Item], p: _Problems) -> ScoringPolicy:
+    """The checklist version's scoring policy: weights and factors, with their Vietnamese explanation."""
+    node = data.get("scoring")
+    what = "checklist: scoring"
+    if not isinstance(node, dict):
+        p.add(data, f"{what}: cần bảng item_weights, severity_factors, repeat_factor, explanation")
+        return ScoringPolicy({}, {}, 1.0, "")
+    _unknown_keys(node, {"item_weights", "severity_factors", "repeat_factor", "explanation"}, p, what)
+
+    def positive(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+    weights = node.get("item_weights") or {}
+    if not isinstance(weights, dict) or any(code not in items or items[code].input_only or not positive(w)
+                                            for code, w in weights.items()):
+        p.add(node, f"{what}: 'item_weights' cần dạng {{mã tiêu chí được chấm điểm: số > 0}}")
+        weights = {}
+    factors = node.get("severity_factors")
+    if not isinstance(factors, dict) or set(factors) != set(SEVERITIES) or not all(map(positive, factors.values())):
+        p.add(node, f"{what}: 'severity_factors' cần đủ {', '.join(SEVERITIES)}, mỗi hệ số là số > 0")
+        factors = {}
+    repeat = node.get("repeat_factor")
+    if not positive(repeat):
+        p.add(node, f"{what}: 'repeat_factor' phải là số > 0")
+        repeat = 1.0
+    return ScoringPolicy({k: float(v) for k, v in weights.items()}, {k: float(v) for k, v in factors.items()},
+                         float(repeat), _text(node, "explanation", p, what))
+
+
+def _checklist(data: Any, register: LegalRegister, p: _Problems) -> Checklist | None:
     if not isinstance(data, dict):
         p.add(0, "tệp checklist phải là một bảng khóa-giá trị")
         return None
-    _unknown_keys(data, {"id", "version", "title", "basis", "effective_from", "effective_to", "sections"}, p, "checklist")
+    _unknown_keys(data, {"id", "version", "title", "basis", "effective_from", "effective_to", "sections", "scoring"},
+                  p, "checklist")
     if not isinstance(data.get("id"), str) or not IDENTIFIER.match(data["id"]):
         p.add(data, "checklist: thiếu 'id' hợp lệ")
     if not isinstance(data.get("version"), int) or isinstance(data.get("version"), bool) or data["version"] < 1:
         p.add(data, "checklist: 'version' phải là số nguyên ≥ 1")
     start, end = _period(data, p, "checklist", required=True)
-    title, basis = _text(data, "title", p, "checklist"), _text(data, "basis", p, "checklist")
+    title, basis = _text(data, "title", p, "checklist"), _citations(data, "basis", register, p, "checklist")
+    if start:
+        _check_basis(basis, (start, end), register, p, data, "checklist")
     sections, codes = [], set()
     for node in _list(data, "sections", p, "checklist"):
         code = node.get("code") if isinstance(node, dict) else None
@@ -253,11 +459,29 @@ def _checklist(data: Any, p: _Problems) -> Checklist | None:
             p.add(0, f"tiêu chí {item.code}: 'part_of' phải là villages hoặc mã một tiêu chí kiểu int ({ref!r})")
         if item.due and item.due.item and (item.due.item not in checklist_items or checklist_items[item.due.item].type != "date"):
             p.add(0, f"tiêu chí {item.code}: 'due.item' phải là mã một tiêu chí kiểu date ({item.due.item!r})")
+        if start and not _within(_item_period(item, (start, end)), (start, end)):
+            p.add(0, f"tiêu chí {item.code}: thời gian hiệu lực nằm ngoài thời gian của checklist ({_span(start, end)})")
+        for other in (ref, item.due.item if item.due else None):
+            if start and other in checklist_items and not _within(_item_period(item, (start, end)),
+                                                                 _item_period(checklist_items[other], (start, end))):
+                p.add(0, f"tiêu chí {item.code} dùng số liệu của {other}, nên {other} phải có hiệu lực suốt thời gian "
+                         f"của {item.code}")
+    scoring = _scoring(data, checklist_items, p)
     if not isinstance(data.get("id"), str) or not isinstance(data.get("version"), int) or start is None:
-        return None  # problems are reported; the items still let rule files be checked against it
+        return None  # problems are reported
     return Checklist(
-        id=data["id"], version=data["version"], title=title, basis=basis, effective_from=start, effective_to=end, sections=tuple(sections),
+        id=data["id"], version=data["version"], title=title, basis=basis, effective_from=start, effective_to=end,
+        sections=tuple(sections), scoring=scoring,
     )
+
+
+def _item_period(item: Item, version: Period) -> Period:
+    """An item's period in force: its own dates, else its checklist version's."""
+    return item.effective_from or version[0], item.effective_to or version[1]
+
+
+def _within(inner: Period, outer: Period) -> bool:
+    return inner[0] >= outer[0] and (outer[1] is None or (inner[1] is not None and inner[1] <= outer[1]))
 
 
 def _scalar_ok(value: Any) -> bool:
@@ -350,27 +574,19 @@ class _ConditionChecker:
 
 
 RULE_KEYS = {"id", "code", "items", "kind", "severity", "title", "remediation", "responsible", "legal_basis",
-             "deadline", "effective_from", "effective_to", "all", "any", "repeatable"}
+             "deadline", "effective_from", "effective_to", "measures", "all", "any", "repeatable"}
 
 
-def _legal_basis(node: dict, p: _Problems, what: str) -> tuple[LegalBasis, ...]:
-    raw = node.get("legal_basis")
-    if isinstance(raw, str) and raw.strip():
-        return (LegalBasis(unicodedata.normalize("NFC", raw.strip())),)
-    entries = []
-    if isinstance(raw, list) and raw:
-        for entry in raw:
-            if isinstance(entry, dict) and isinstance(entry.get("text"), str) and entry["text"].strip():
-                start, end = _period(entry, p, what, required=False)
-                entries.append(LegalBasis(unicodedata.normalize("NFC", entry["text"].strip()), start, end))
-            else:
-                p.add(node, f"{what}: mỗi căn cứ pháp lý cần 'text'")
-    if not entries:
-        p.add(node, f"{what}: thiếu căn cứ pháp lý ('legal_basis')")
-    return tuple(entries)
+def _judged_period(checklist: Checklist, measures: str) -> Period:
+    """The days a rule of this checklist version may be judged on: a rule about the month before the
+    inspection is judged on that month's first day, so its period starts a month earlier."""
+    if measures != PREVIOUS_MONTH:
+        return checklist.effective_from, checklist.effective_to
+    end = checklist.effective_to
+    return first_day_of_previous_month(checklist.effective_from), first_day_of_previous_month(end) if end else None
 
 
-def _rule(node: Any, items: dict[str, Item], p: _Problems) -> Rule | None:
+def _rule(node: Any, checklist: Checklist, register: LegalRegister, p: _Problems) -> Rule | None:
     if not isinstance(node, dict):
         p.add(0, "mỗi luật phải là một bảng khóa-giá trị")
         return None
@@ -380,6 +596,7 @@ def _rule(node: Any, items: dict[str, Item], p: _Problems) -> Rule | None:
         p.add(node, f"luật có 'id' không hợp lệ: {rule_id!r}")
         return None
     _unknown_keys(node, RULE_KEYS, p, what)
+    items = checklist.items
     code = node.get("code", rule_id)
     if not isinstance(code, str) or (code not in items and not CROSS_CUTTING_CODE.match(code)):
         p.add(node, f"{what}: mã phát hiện {code!r} không phải mã tiêu chí trong checklist "
@@ -406,18 +623,35 @@ def _rule(node: Any, items: dict[str, Item], p: _Problems) -> Rule | None:
         p.add(node, f"{what}: {error}")
     if raw_deadline is None:
         p.add(node, f"{what}: thiếu 'deadline' (ví dụ 10wd, 30d, 31/12, 2020-05-30, none)")
-    start, end = _period(node, p, what, required=True)
+    measures = node.get("measures", INSPECTION_DATE)
+    if measures not in MEASURES:
+        p.add(node, f"{what}: 'measures' phải là một trong {', '.join(MEASURES)}")
+        measures = INSPECTION_DATE
+    allowed = _judged_period(checklist, measures)
+    version = (checklist.effective_from, checklist.effective_to)
+    for item_code in rule_items:  # by default a rule applies while its items are in force
+        if item_code in items:
+            item_start, item_end = _item_period(items[item_code], version)
+            allowed = (max(allowed[0], item_start),
+                       min((d for d in (allowed[1], item_end) if d is not None), default=None))
+    start, end = _period(node, p, what, required=False)
+    start, end = start or allowed[0], end or allowed[1]
+    if not _within((start, end), allowed):
+        p.add(node, f"{what}: thời gian áp dụng ({_span(start, end)}) nằm ngoài thời gian hiệu lực của "
+                    f"checklist {checklist.key} hoặc của tiêu chí của luật ({_span(*allowed)})")
     repeatable = node.get("repeatable", True)
     if not isinstance(repeatable, bool):
         p.add(node, f"{what}: 'repeatable' phải là true hoặc false")
     condition = {k: node[k] for k in ("all", "any") if k in node}
     _ConditionChecker(items, p, node, what).check(condition)
+    basis = _citations(node, "legal_basis", register, p, what)
+    _check_basis(basis, (start, end), register, p, node, what)
     return Rule(
         id=rule_id, code=str(code), items=tuple(rule_items), kind=str(kind), severity=str(severity),
         title=_text(node, "title", p, what), remediation=_text(node, "remediation", p, what),
         responsible=_text(node, "responsible", p, what) if "responsible" in node else "Chủ tịch UBND xã",
-        legal_basis=_legal_basis(node, p, what), deadline=deadline, effective_from=start, effective_to=end,
-        condition=_plain(condition), repeatable=bool(repeatable),
+        legal_basis=basis, deadline=deadline, effective_from=start, effective_to=end,
+        condition=_plain(condition), repeatable=bool(repeatable), measures=measures,
     )
 
 
@@ -430,34 +664,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _ruleset(data: Any, checklists: dict[str, list[Checklist]], p: _Problems) -> RuleSet | None:
+def _ruleset(data: Any, checklists: dict[str, list[Checklist]], register: LegalRegister,
+             p: _Problems) -> RuleSet | None:
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        p.add(0, "tệp luật cần khóa 'checklist' và danh sách 'rules'")
+        p.add(0, "tệp luật cần khóa 'checklist', 'version' và danh sách 'rules'")
         return None
-    _unknown_keys(data, {"checklist", "rules"}, p, "tệp luật")
-    checklist_id = data.get("checklist")
-    if checklist_id not in checklists:
-        p.add(data, f"tệp luật: checklist {checklist_id!r} không tồn tại trong checklists/")
+    _unknown_keys(data, {"checklist", "version", "rules"}, p, "tệp luật")
+    checklist_id, version = data.get("checklist"), data.get("version")
+    checklist = next((c for c in checklists.get(checklist_id, []) if c.version == version), None)
+    if checklist is None:
+        p.add(data, f"tệp luật: checklist {checklist_id!r} phiên bản {version!r} không tồn tại trong checklists/")
         return None
-    items = {code: item for version in checklists[checklist_id] for code, item in version.items.items()}
     rules, ids = [], set()
     for node in data["rules"]:
-        rule = _rule(node, items, p)
+        rule = _rule(node, checklist, register, p)
         if rule is None:
             continue
         if rule.id in ids:
             p.add(node, f"luật {rule.id} bị trùng id")
         ids.add(rule.id)
         rules.append(rule)
-    return RuleSet(checklist_id, tuple(rules), str(p.path))
+    return RuleSet(checklist.id, checklist.version, tuple(rules), str(p.path))
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every checklist version, the rules of each checklist, and the working-day calendar."""
+    """Every checklist version with its rules, the register of legal instruments and the calendar."""
 
     checklists: dict[str, tuple[Checklist, ...]]
-    rulesets: dict[str, RuleSet]
+    rulesets: dict[str, RuleSet]  # by checklist key, "papi-xa@2"
+    register: LegalRegister
     calendar: WorkingCalendar
 
     def checklist_for(self, checklist_id: str, day: dt.date) -> Checklist | None:
@@ -468,22 +704,49 @@ class Catalog:
     def checklist(self, checklist_id: str, version: int) -> Checklist | None:
         return next((c for c in self.checklists.get(checklist_id, ()) if c.version == version), None)
 
+    def checklist_on(self, checklist_id: str, version: int, day: dt.date) -> Checklist:
+        """A stored inspection's checklist: its version, with the items in force on its date."""
+        return self.checklist(checklist_id, version).on(day)
+
     def latest(self, checklist_id: str) -> Checklist | None:
         versions = self.checklists.get(checklist_id, ())
         return versions[-1] if versions else None
+
+    def ruleset(self, checklist: Checklist) -> RuleSet:
+        return self.rulesets[checklist.key]
+
+    def rule_titles(self, checklist_id: str, day: dt.date) -> dict[str, str]:
+        """Each rule id's own title (without its {code} placeholder) in the version in force on `day`,
+        else in the latest version that had it: what reports print instead of escalated stored titles."""
+        titles: dict[str, str] = {}
+        for checklist in self.checklists.get(checklist_id, ()):
+            if checklist.effective_from <= day or not titles:
+                titles |= {r.id: r.title.replace(" {code}", "").replace("{code}", "")
+                           for r in self.ruleset(checklist).rules}
+        return titles
+
+    @property
+    def warnings(self) -> list[str]:
+        """What is allowed but should be settled: unverified instruments and articles."""
+        return self.register.unverified()
 
 
 def load_catalog(root: Path | str) -> Catalog:
     """Load and validate `root`/checklists and `root`/rules; raise CatalogError listing every problem."""
     root = Path(root)
     problems: list[str] = []
+    legal = root / "rules" / LEGAL_FILE
+    register = _register(_read_yaml(legal, problems), _Problems(legal, problems)) if legal.is_file() else None
+    if register is None:
+        problems.append(f"{legal}: không có sổ đăng ký văn bản pháp luật")
+        register = LegalRegister({})
     checklists: dict[str, list[Checklist]] = {}
     files = sorted((root / "checklists").glob("*.yaml"))
     if not files:
         problems.append(f"{root / 'checklists'}: không có tệp checklist nào (*.yaml)")
     for path in files:
         p = _Problems(path, [])
-        checklist = _checklist(_read_yaml(path, p.sink), p)
+        checklist = _checklist(_read_yaml(path, p.sink), register, p)
         problems.extend(p.sink)
         if checklist is None:
             continue
@@ -493,23 +756,36 @@ def load_catalog(root: Path | str) -> Catalog:
         checklists.setdefault(checklist.id, []).append(checklist)
     rulesets: dict[str, RuleSet] = {}
     for path in sorted((root / "rules").glob("*.yaml")):
-        if path.name == CALENDAR_FILE:
+        if path.name in (CALENDAR_FILE, LEGAL_FILE):
             continue
         p = _Problems(path, problems)
-        ruleset = _ruleset(_read_yaml(path, problems), checklists, p)
+        ruleset = _ruleset(_read_yaml(path, problems), checklists, register, p)
         if ruleset is None:
             continue
-        if ruleset.checklist in rulesets:
-            problems.append(f"{path}: checklist {ruleset.checklist} đã có tệp luật {rulesets[ruleset.checklist].source}")
-        rulesets[ruleset.checklist] = ruleset
+        if ruleset.key in rulesets:
+            problems.append(f"{path}: checklist {ruleset.key} đã có tệp luật {rulesets[ruleset.key].source}")
+        rulesets[ruleset.key] = ruleset
     calendar = None
     try:
         calendar = WorkingCalendar.from_file(root / "rules" / CALENDAR_FILE)
     except CalendarError as error:
         problems.extend(f"{error.path}: {problem}" for problem in error.problems)
-    for checklist_id in checklists:
-        if checklist_id not in rulesets:
-            problems.append(f"{root / 'rules'}: checklist {checklist_id} chưa có tệp luật")
+    for versions in checklists.values():
+        for checklist in versions:
+            if checklist.key not in rulesets:
+                problems.append(f"{root / 'rules'}: checklist {checklist.key} chưa có tệp luật")
+    _check_versions(checklists, root, problems)
     if problems:
         raise CatalogError(problems)
-    return Catalog({k: tuple(sorted(v, key=lambda c: c.version)) for k, v in checklists.items()}, rulesets, calendar)
+    return Catalog({k: tuple(sorted(v, key=lambda c: c.version)) for k, v in checklists.items()}, rulesets,
+                   register, calendar)
+
+
+def _check_versions(checklists: dict[str, list[Checklist]], root: Path, problems: list[str]) -> None:
+    """Versions of one checklist follow each other: no two in force on the same day."""
+    for checklist_id, versions in checklists.items():
+        ordered = sorted(versions, key=lambda c: c.effective_from)
+        for earlier, later in zip(ordered, ordered[1:]):
+            if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+                problems.append(f"{root / 'checklists'}: {earlier.key} và {later.key} cùng có hiệu lực từ ngày "
+                                f"{later.effective_from:%d/%m/%Y}; phiên bản trước phải kết thúc trước đó")

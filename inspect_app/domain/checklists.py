@@ -9,9 +9,12 @@ import datetime as dt
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
+
+from .legal import Citation, basis_text
+from .periods import in_force
 
 YES, NO, NOT_APPLICABLE = "yes", "no", "na"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -65,29 +68,32 @@ class Choice:
 
 @dataclass(frozen=True)
 class Due:
-    """When a dated act (a disclosure) was due: a number of days after another item or a quarter."""
+    """When a dated act (a disclosure) was due: a number of days after another item's date, or after
+    the end of the last reporting period (periods end with the months listed, e.g. quarters: 3, 6, 9, 12)."""
 
-    kind: str  # after_item | after_quarter_end
+    kind: str  # after_item | after_period_end
     days: int
     item: str | None = None
+    months: tuple[int, ...] = ()
 
     def due_date(self, inspection_date: dt.date, answers: dict[str, Any]) -> dt.date | None:
         if self.kind == "after_item":
             base = answers.get(self.item)
             return base + dt.timedelta(days=self.days) if isinstance(base, dt.date) else None
-        return last_quarter_end_before(inspection_date) + dt.timedelta(days=self.days)
+        return last_period_end_before(inspection_date, self.months) + dt.timedelta(days=self.days)
 
 
-DUE_KINDS = ("after_item", "after_quarter_end")
+DUE_KINDS = ("after_item", "after_period_end")
 
 
-def last_quarter_end_before(day: dt.date) -> dt.date:
-    """The end of the last calendar quarter that ended strictly before `day`."""
-    quarter_ends = [dt.date(day.year, m, d) for m, d in ((12, 31), (9, 30), (6, 30), (3, 31))]
-    for end in quarter_ends:
-        if end < day:
-            return end
-    return dt.date(day.year - 1, 12, 31)
+def last_period_end_before(day: dt.date, months: tuple[int, ...]) -> dt.date:
+    """The last day of the last reporting period (ending with one of `months`) that ended before `day`."""
+    for year in (day.year, day.year - 1):
+        for month in sorted(months, reverse=True):
+            end = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1))
+            if end < day:
+                return end
+    raise ValueError(f"no reporting period ends in months {months}")
 
 
 @dataclass(frozen=True)
@@ -107,10 +113,21 @@ class Item:
     choices: tuple[Choice, ...] = ()
     part_of: str | None = None
     due: Due | None = None
+    effective_from: dt.date | None = None  # an item that starts or ends within its checklist version
+    effective_to: dt.date | None = None
+
+    def in_force(self, day: dt.date) -> bool:
+        return in_force(day, self.effective_from, self.effective_to)
 
     @property
     def answer_type(self) -> "AnswerType":
         return ANSWER_TYPES[self.type]
+
+    def load(self, stored: Any) -> Any:
+        """An answer stored after validation, back as a domain value: converted, not validated again."""
+        if stored is None or stored == NOT_APPLICABLE:
+            return stored
+        return self.answer_type.from_json(stored)
 
     def validate(self, value: Any) -> Any:
         """Return the answer as a domain value (date, number, str) or raise AnswerError."""
@@ -147,6 +164,9 @@ class AnswerType:
 
     def to_json(self, value: Any) -> Any:
         return value
+
+    def from_json(self, stored: Any) -> Any:
+        return stored
 
 
 class YesNo(AnswerType):
@@ -215,6 +235,9 @@ class Date(AnswerType):
     def to_json(self, value):
         return value.isoformat()
 
+    def from_json(self, stored):
+        return dt.date.fromisoformat(stored)
+
 
 class Choices(AnswerType):
     name = "choice"
@@ -254,27 +277,66 @@ class Section:
 
 
 @dataclass(frozen=True)
+class ScoringPolicy:
+    """How a checklist version turns findings into its compliance score; data, explained on the criteria page.
+
+    Each dimension scores 10 × (1 − lost / possible), never below 0. Every applicable item weighs
+    `item_weights[code]` (1 when not listed); an item whose own rule fired loses its weight times
+    the factor of the finding's severity, times `repeat_factor` when X-01 found it a repeat
+    offence. With every weight and factor 1, a dimension is 10 × the share of its applicable items
+    without a finding: version 1's method.
+    """
+
+    item_weights: dict[str, float]
+    severity_factors: dict[str, float]
+    repeat_factor: float
+    explanation: str
+
+    def weight(self, code: str) -> float:
+        return self.item_weights.get(code, 1.0)
+
+    def loss(self, code: str, severity: str, repeat: bool) -> float:
+        return self.weight(code) * self.severity_factors.get(severity, 1.0) * (self.repeat_factor if repeat else 1.0)
+
+
+@dataclass(frozen=True)
 class Checklist:
     id: str
     version: int
     title: str
-    basis: str
+    basis: tuple[Citation, ...]
     effective_from: dt.date
     effective_to: dt.date | None
     sections: tuple[Section, ...]
+    scoring: ScoringPolicy
     items: dict[str, Item] = field(init=False, repr=False, compare=False)
     _positions: dict[str, int] = field(init=False, repr=False, compare=False)
+    _days: dict[tuple[str, ...], Checklist] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "items", {i.code: i for s in self.sections for i in s.items})
         object.__setattr__(self, "_positions", {code: index for index, code in enumerate(self.items)})
+        object.__setattr__(self, "_days", {})
+
+    def on(self, day: dt.date) -> Checklist:
+        """The checklist as an inspection on `day` fills it: only the items in force that day."""
+        codes = tuple(code for code, item in self.items.items() if item.in_force(day))
+        if len(codes) == len(self.items):
+            return self
+        if codes not in self._days:
+            self._days[codes] = replace(self, sections=tuple(
+                Section(s.code, s.papi, s.title, tuple(i for i in s.items if i.in_force(day))) for s in self.sections))
+        return self._days[codes]
 
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
 
     def in_force(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+        return in_force(day, self.effective_from, self.effective_to)
+
+    def basis_on(self, day: dt.date) -> str:
+        return basis_text(self.basis, day)
 
     def position(self, code: str) -> int:
         """The item's place in the checklist, for ordering findings as the inspector met them."""

@@ -10,22 +10,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .deadlines import DeadlinePolicy
+from .legal import Citation, basis_text
+from .periods import in_force
 
 VIOLATION, RECOMMENDATION, ESCALATION = "violation", "recommendation", "escalation"
 KINDS = (VIOLATION, RECOMMENDATION, ESCALATION)
 NORMAL, HIGH = "normal", "high"
 SEVERITIES = (NORMAL, HIGH)
+# What decides whether a rule (and each of its citations) applies: the inspection date, or, for a
+# duty measured over the month before the inspection, the first day of that month.
+INSPECTION_DATE, PREVIOUS_MONTH = "inspection_date", "previous_month"
+MEASURES = (INSPECTION_DATE, PREVIOUS_MONTH)
 
 
-def in_force(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
-    return (start is None or start <= day) and (end is None or day <= end)
-
-
-@dataclass(frozen=True)
-class LegalBasis:
-    text: str
-    effective_from: dt.date | None = None
-    effective_to: dt.date | None = None
+def first_day_of_previous_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -38,18 +37,24 @@ class Rule:
     title: str
     remediation: str
     responsible: str
-    legal_basis: tuple[LegalBasis, ...]
+    legal_basis: tuple[Citation, ...]
     deadline: DeadlinePolicy
     effective_from: dt.date
     effective_to: dt.date | None
     condition: dict[str, Any]
     repeatable: bool = True
+    measures: str = INSPECTION_DATE
 
-    def in_force(self, day: dt.date) -> bool:
-        return in_force(day, self.effective_from, self.effective_to)
+    def judged_on(self, inspection_date: dt.date) -> dt.date:
+        """The day whose law applies: the inspection date, or the start of the month it measures."""
+        return first_day_of_previous_month(inspection_date) if self.measures == PREVIOUS_MONTH else inspection_date
 
-    def basis_on(self, day: dt.date) -> str:
-        return "; ".join(b.text for b in self.legal_basis if in_force(day, b.effective_from, b.effective_to))
+    def in_force(self, inspection_date: dt.date) -> bool:
+        return in_force(self.judged_on(inspection_date), self.effective_from, self.effective_to)
+
+    def basis_on(self, inspection_date: dt.date) -> str:
+        """The citations in force on the day this rule is judged on, as printed text."""
+        return basis_text(self.legal_basis, self.judged_on(inspection_date))
 
     @property
     def pattern_names(self) -> list[str]:
@@ -59,11 +64,16 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """The rules written for one checklist id; the engine registers each distinct ruleset once."""
+    """The rules of one checklist version; the engine registers each distinct ruleset once."""
 
     checklist: str
+    version: int
     rules: tuple[Rule, ...]
     source: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.checklist}@{self.version}"
 
     def by_code(self, code: str) -> Rule | None:
         return next((r for r in self.rules if r.code == code), None)

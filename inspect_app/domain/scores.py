@@ -1,4 +1,8 @@
-"""PAPI-style scores: each dimension 0–10, the total out of 80, exactly as the spec defines them."""
+"""Compliance scores over the eight PAPI dimensions: each dimension 0–10, the total out of 80.
+
+This is an audit of the commune's duties, not a PAPI score (PAPI is a citizen survey): how an
+answer set becomes a score is the checklist version's own ScoringPolicy.
+"""
 from __future__ import annotations
 
 from typing import Any, Iterable
@@ -21,19 +25,24 @@ def applicable(checklist: Checklist, answers: dict[str, Any]) -> list[str]:
 
 
 def dimension_scores(checklist: Checklist, answers: dict[str, Any], findings: Iterable[Finding]) -> dict[str, float]:
-    """10 × (applicable items without a finding of their own rule) / applicable items, per dimension.
+    """Each dimension's score under the checklist's scoring policy, and their total.
 
     An item's own rule is the one whose finding carries the item's code, so the cross-cutting
-    rules (J-01, E-01, X-01, X-02) never change a score. The total is the rounded sum of the
-    unrounded dimension scores.
+    rules (J-01, E-01, X-01, X-02) never change a score; an item with several findings of its own
+    loses once, by the heaviest. The total is the rounded sum of the unrounded dimension scores.
     """
-    failed = {f.code for f in findings if f.code in checklist.items}
+    policy = checklist.scoring
+    losses: dict[str, float] = {}
+    for f in findings:
+        if f.code in checklist.items:
+            losses[f.code] = max(losses.get(f.code, 0.0), policy.loss(f.code, f.severity, f.repeat))
     counted = applicable(checklist, answers)
     raw = {}
     for section in checklist.sections:
         codes = [i.code for i in section.items if i.code in counted]
-        passed = sum(1 for code in codes if code not in failed)
-        raw[section.code] = 10.0 * passed / len(codes) if codes else 10.0
+        possible = sum(policy.weight(code) for code in codes)
+        lost = sum(losses.get(code, 0.0) for code in codes)
+        raw[section.code] = 10.0 * max(0.0, possible - lost) / possible if possible else 10.0
     scores = {code: round(value, 2) for code, value in raw.items()}
     scores["total"] = round(sum(raw.values()), 2)
     return scores

@@ -34,13 +34,14 @@ from typing import Any
 
 from durable import engine as durable
 
-from ..domain.rules import Rule, RuleSet
+from ..domain.rules import INSPECTION_DATE, PREVIOUS_MONTH, Rule, RuleSet, first_day_of_previous_month
 
 SENTINEL_RULE = "__sentinel__"
 SENTINEL_FACT = {"t": "__sentinel__"}
-DAY_FIELD = "day"
+# Each fact carries, as ordinals, the days a rule may be judged on (Rule.measures).
+DAY_FIELDS = {INSPECTION_DATE: "day", PREVIOUS_MONTH: "month_before"}
 SEQUENCE_FIELD = "seq"  # durable refuses a fact equal to one already asserted (MessageObservedException)
-INTERNAL_FIELDS = {"sid", SEQUENCE_FIELD}
+INTERNAL_FIELDS = {"sid", SEQUENCE_FIELD, *DAY_FIELDS.values()}
 
 
 class EngineError(RuntimeError):
@@ -65,15 +66,16 @@ class _TimerlessHost(durable.Host):
 def compile_rule(rule: Rule) -> dict[str, Any]:
     """The rule's durable definition, with its dates in force added to its first pattern.
 
-    Every fact carries the inspection day as an ordinal, so the engine itself ignores rules
-    that were not in force on the inspection date.
+    Every fact carries the day each rule is judged on as an ordinal (the inspection date, or the
+    first day of the month before it), so the engine itself ignores rules that were not in force.
     """
     condition = copy.deepcopy(rule.condition)
     join = condition.get("all") or condition.get("any")
     name, expression = next(iter(join[0].items()))
-    bounds = [{"$gte": {DAY_FIELD: rule.effective_from.toordinal()}}]
+    field = DAY_FIELDS[rule.measures]
+    bounds = [{"$gte": {field: rule.effective_from.toordinal()}}]
     if rule.effective_to:
-        bounds.append({"$lte": {DAY_FIELD: rule.effective_to.toordinal()}})
+        bounds.append({"$lte": {field: rule.effective_to.toordinal()}})
     join[0] = {name: {"$and": [expression, *bounds]}}
     return condition
 
@@ -102,7 +104,7 @@ class RuleEngine:
             return known[1]
         compiled = {rule.id: compile_rule(rule) for rule in ruleset.rules}
         digest = hashlib.sha256(json.dumps(compiled, sort_keys=True).encode()).hexdigest()[:16]
-        name = f"{ruleset.checklist}-{digest}"
+        name = f"{ruleset.checklist}-{ruleset.version}-{digest}"
         if name not in self._names:
             definition = {rule_id: dict(body, run=self._action(rule_id)) for rule_id, body in compiled.items()}
             definition[SENTINEL_RULE] = {"all": [{"m": {"t": SENTINEL_FACT["t"]}}], "run": self._action(SENTINEL_RULE)}
@@ -131,11 +133,12 @@ class RuleEngine:
             sid = uuid.uuid4().hex
             self._session, self._thread = sid, threading.get_ident()
             self._firings, self._errors = [], []
+            days = {DAY_FIELDS[INSPECTION_DATE]: day.toordinal(),
+                    DAY_FIELDS[PREVIOUS_MONTH]: first_day_of_previous_month(day).toordinal()}
             try:
                 for number, fact in enumerate([SENTINEL_FACT, *facts]):
                     try:
-                        self._host.assert_fact(name, {**fact, DAY_FIELD: day.toordinal(), "sid": sid,
-                                                      SEQUENCE_FIELD: number})
+                        self._host.assert_fact(name, {**fact, **days, "sid": sid, SEQUENCE_FIELD: number})
                     except durable.MessageNotHandledException:
                         pass  # this fact matches no rule; nothing is pending for it
                 if self._errors:

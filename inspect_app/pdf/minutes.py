@@ -112,6 +112,7 @@ class FindingLine:
     repeat: bool = False
     kind_label: str = VIOLATION_LABEL  # "Vi phạm" / "Khuyến nghị"
     severity_high: bool = False
+    deadline_provisional: bool = False  # in a year whose days off were not announced yet
 
 
 # What became of a previous finding, as the re-inspection part of the minutes says it.

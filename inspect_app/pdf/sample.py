@@ -62,8 +62,8 @@ def sample_minutes(root: Path | None = None, *, draft: bool = True) -> MinutesDa
     from ..evaluation import PROJECT_ROOT, cached_catalog, evaluate_input
 
     catalog = cached_catalog(root or PROJECT_ROOT)
-    checklist = catalog.latest("papi-xa")
     evaluation = evaluate_input(parse_document(evaluation_document(), catalog), catalog)
+    checklist = evaluation.inspection.checklist
     scores, total = score_lines(checklist, evaluation.scores)
     record = json.dumps(evaluation.to_contract(), ensure_ascii=False, sort_keys=True).encode()
     return MinutesData(
@@ -88,7 +88,7 @@ def sample_minutes(root: Path | None = None, *, draft: bool = True) -> MinutesDa
             CommuneRep("Đỗ Thị Ngọc Ánh", "Công chức Văn phòng - Thống kê"),
         ],
         sections=checklist_sections(checklist, evaluation.inspection.answers, NOTES),
-        findings=finding_lines(evaluation.findings),
+        findings=finding_lines(evaluation.findings, catalog.calendar),
         scores=scores,
         total=total,
         commune_opinion=("UBND Phường Phúc Xá thống nhất với kết luận của Đoàn kiểm tra và cam kết khắc phục "

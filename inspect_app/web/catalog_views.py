@@ -1,25 +1,69 @@
-"""Read-only pages of the catalog: the checklist an inspection team fills in."""
+"""Read-only pages of the catalog: the checklist versions, their rules and legal basis, the register."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from ..domain.checklists import today_in_vietnam
+from ..domain.rules import KINDS
 
 blueprint = Blueprint("catalog", __name__)
+KIND_LABELS = dict(zip(KINDS, ("Vi phạm", "Khuyến nghị", "Kiến nghị xử lý")))
+
+
+def _day_argument() -> tuple[dt.date | None, str | None]:
+    """?date= as dd/mm/yyyy (what a person types) or YYYY-MM-DD; an error message when it is neither."""
+    raw = (request.args.get("date") or "").strip()
+    if not raw:
+        return None, None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(raw, pattern).date(), None
+        except ValueError:
+            continue
+    return None, f"Ngày “{raw[:20]}” không hợp lệ: nhập theo dạng ngày/tháng/năm, ví dụ 15/04/2026."
 
 
 @blueprint.get("/checklists")
 def index():
-    """The checklists in the catalog, newest version of each."""
+    """Every version of every checklist, newest first, with the one in force today marked."""
     catalog = current_app.extensions["catalog"]
-    return render_template("catalog/index.html", checklists=[v[-1] for v in catalog.checklists.values()])
+    today = today_in_vietnam()
+    versions = [c for versions in catalog.checklists.values() for c in reversed(versions)]
+    return render_template("catalog/index.html", versions=versions, today=today)
 
 
 @blueprint.get("/checklists/<checklist_id>")
 def checklist(checklist_id: str):
-    """One checklist with its items, guidance and the rules that apply to each item."""
+    """One checklist version with its items, guidance, the rules in force on a day and their legal basis.
+
+    ?version=N picks a version, ?date= the version in force on that day (default: today).
+    """
     catalog = current_app.extensions["catalog"]
-    found = catalog.latest(checklist_id)
+    day, error = _day_argument()
+    version = request.args.get("version", "")
+    if version.isdigit():
+        found = catalog.checklist(checklist_id, int(version))
+    else:
+        found = catalog.checklist_for(checklist_id, day or today_in_vietnam()) or catalog.latest(checklist_id)
     if found is None:
         abort(404)
-    rules = catalog.rulesets[found.id].rules
-    by_item = {code: [r for r in rules if code in r.items] for code in found.items}
-    return render_template("catalog/checklist.html", checklist=found, rules_by_item=by_item)
+    if day is None or not found.in_force(day):  # the rules shown are those of a day the version was in force
+        day = min(max(today_in_vietnam(), found.effective_from), found.effective_to or dt.date.max)
+    rules = [r for r in catalog.ruleset(found).rules if r.in_force(day)]
+    by_item = {code: [r for r in rules if r.code == code] for code in found.items}
+    cross_cutting = [r for r in rules if r.code not in found.items]
+    return render_template("catalog/checklist.html", checklist=found, day=day, error=error, rules_by_item=by_item,
+                           cross_cutting=cross_cutting, kind_labels=KIND_LABELS,
+                           versions=catalog.checklists[found.id]), 422 if error else 200
+
+
+@blueprint.get("/legal")
+def register():
+    """The register of legal instruments: what each is, when it is in force, what replaced it, where it was checked."""
+    catalog = current_app.extensions["catalog"]
+    instruments = sorted(catalog.register.instruments.values(), key=lambda i: (i.effective_from, i.cite))
+    successors = {i.id: catalog.register.successors(i.id) for i in instruments}
+    return render_template("catalog/legal.html", instruments=instruments, successors=successors,
+                           register=catalog.register)

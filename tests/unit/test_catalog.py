@@ -6,6 +6,7 @@ the file (and the line, where the validator knows it) with a recognisable Vietna
 """
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pytest
 from inspect_app.domain.catalog import CatalogError, load_catalog
 from inspect_app.evaluation import PROJECT_ROOT, evaluate
 
-CHECKLIST = Path("checklists") / "papi-xa.yaml"
-RULES = Path("rules") / "papi-xa.yaml"
+CHECKLIST = Path("checklists") / "papi-xa-v1.yaml"
+RULES = Path("rules") / "papi-xa-v1.yaml"
 CALENDAR = Path("rules") / "calendar.yaml"
 
 
@@ -109,14 +110,15 @@ def item_line(root: Path, code: str) -> int:
 # --------------------------------------------------------------------------- the real catalog
 
 
-def test_pristine_copy_loads_with_57_items_and_62_rules(root):
+def test_pristine_copy_loads_both_versions_with_their_rules(root):
     catalog = load_catalog(root)
     assert list(catalog.checklists) == ["papi-xa"]
-    (checklist,) = catalog.checklists["papi-xa"]
-    assert checklist.key == "papi-xa@1"
-    assert len(checklist.items) == 57
-    assert len(catalog.rulesets["papi-xa"].rules) == 62
-    assert catalog.calendar is not None
+    first, second = catalog.checklists["papi-xa"]
+    assert (first.key, len(first.items), len(catalog.ruleset(first).rules)) == ("papi-xa@1", 57, 61)
+    assert (second.key, len(second.items), len(catalog.ruleset(second).rules)) == ("papi-xa@2", 60, 66)
+    assert (first.effective_from, first.effective_to) == (dt.date(2020, 6, 11), dt.date(2025, 6, 30))
+    assert (second.effective_from, second.effective_to) == (dt.date(2025, 7, 1), None)
+    assert catalog.calendar is not None and catalog.register.instruments
 
 
 # --------------------------------------------------------------------------- unknown item codes
@@ -217,14 +219,17 @@ def test_rule_syntax_error(root, new_condition, fragment):
     assert_problem(problems, root, RULES, f"luật TG-02: {fragment}", rule_line(root, "TG-02"))
 
 
+TG02_DEADLINE = '    deadline: "30d"\n'
+
+
 @pytest.mark.parametrize("replacement", [
-    "    effective_to: null\n",                                     # no condition at all
-    "    effective_to: null\n    when:\n" + TG02_CONDITION,         # misnamed join
-    "    effective_to: null\n    all: []\n",                        # empty join
-    "    effective_to: null\n    all:\n" + TG02_CONDITION + "    any:\n" + TG02_CONDITION,  # both joins
+    TG02_DEADLINE,                                               # no condition at all
+    TG02_DEADLINE + "    when:\n" + TG02_CONDITION,              # misnamed join
+    TG02_DEADLINE + "    all: []\n",                             # empty join
+    TG02_DEADLINE + "    all:\n" + TG02_CONDITION + "    any:\n" + TG02_CONDITION,  # both joins
 ], ids=["missing", "misnamed", "empty", "all-and-any"])
 def test_condition_needs_exactly_one_all_or_any(root, replacement):
-    replace(root, RULES, "    effective_to: null\n    all:\n" + TG02_CONDITION, replacement)
+    replace(root, RULES, TG02_DEADLINE + "    all:\n" + TG02_CONDITION, replacement)
     problems = problems_of(root)
     assert_problem(problems, root, RULES, "luật TG-02: điều kiện cần đúng một khóa 'all' hoặc 'any'",
                    rule_line(root, "TG-02"))
@@ -287,9 +292,11 @@ def test_english_only_todo_remediation(root):
 
 
 def test_missing_legal_basis(root):
-    set_line(root, RULES, key_line_after(root, RULES, "  - id: TG-01", "legal_basis"), None)
+    line = key_line_after(root, RULES, "  - id: TG-01", "legal_basis")
+    for number in (line + 2, line + 1, line):  # its two citations, then the key itself
+        set_line(root, RULES, number, None)
     problems = problems_of(root)
-    assert_problem(problems, root, RULES, "luật TG-01: thiếu căn cứ pháp lý", rule_line(root, "TG-01"))
+    assert_problem(problems, root, RULES, "luật TG-01: thiếu căn cứ pháp lý ('legal_basis'", rule_line(root, "TG-01"))
 
 
 def test_item_without_guidance(root):
@@ -349,20 +356,21 @@ def test_yaml_syntax_error_in_checklist(root):
 
 
 def test_rule_effective_to_before_effective_from(root):
-    set_line(root, RULES, key_line_after(root, RULES, "  - id: TG-02", "effective_to"), "effective_to: 2019-12-31")
+    deadline = key_line_after(root, RULES, "  - id: TG-02", "deadline")
+    insert_after(root, RULES, deadline, "    effective_from: 2021-01-01\n    effective_to: 2020-12-31")
     problems = problems_of(root)
-    assert_problem(problems, root, RULES, "luật TG-02: effective_to (2019-12-31) trước effective_from (2020-01-01)",
+    assert_problem(problems, root, RULES, "luật TG-02: effective_to (2020-12-31) trước effective_from (2021-01-01)",
                    rule_line(root, "TG-02"))
 
 
 def test_checklist_effective_to_before_effective_from(root):
-    replace(root, CHECKLIST, "\neffective_to: null\n", "\neffective_to: 2019-06-30\n")
+    replace(root, CHECKLIST, "\neffective_to: 2025-06-30\n", "\neffective_to: 2019-06-30\n")
     problems = problems_of(root)
-    assert_problem(problems, root, CHECKLIST, "checklist: effective_to (2019-06-30) trước effective_from (2020-01-01)")
+    assert_problem(problems, root, CHECKLIST, "checklist: effective_to (2019-06-30) trước effective_from (2020-06-11)")
 
 
 def test_rule_effective_from_not_a_date(root):
-    set_line(root, RULES, key_line_after(root, RULES, "  - id: TG-02", "effective_from"), 'effective_from: "01/01/2020"')
+    insert_after(root, RULES, key_line_after(root, RULES, "  - id: TG-02", "deadline"), '    effective_from: "01/01/2020"')
     problems = problems_of(root)
     assert_problem(problems, root, RULES, "luật TG-02: 'effective_from' không phải ngày dạng YYYY-MM-DD",
                    rule_line(root, "TG-02"))
@@ -372,20 +380,20 @@ def test_rule_effective_from_not_a_date(root):
 
 
 def test_calendar_with_a_bad_date(root):
-    replace(root, CALENDAR, "days_off: []", 'days_off:\n  - date: 2027-13-45\n    name: "Nghỉ hoán đổi"')
+    replace(root, CALENDAR, "days_off:\n", 'days_off:\n  - date: 2027-13-45\n    name: "Nghỉ hoán đổi"\n    source: "thử"\n')
     problems = problems_of(root)
     assert_problem(problems, root, CALENDAR, "ngày '2027-13-45' không hợp lệ")
 
 
 def test_calendar_date_in_both_lists(root):
-    replace(root, CALENDAR, "days_off: []", 'days_off:\n  - date: 2027-11-25\n    name: "Nghỉ hoán đổi"')
-    replace(root, CALENDAR, "working_days: []", 'working_days:\n  - date: 2027-11-25\n    name: "Làm bù"')
+    replace(root, CALENDAR, "days_off:\n", 'days_off:\n  - date: 2027-11-25\n    name: "Nghỉ hoán đổi"\n    source: "thử"\n')
+    replace(root, CALENDAR, "working_days:\n", 'working_days:\n  - date: 2027-11-25\n    name: "Làm bù"\n    source: "thử"\n')
     problems = problems_of(root)
     assert_problem(problems, root, CALENDAR, "ngày 2027-11-25 có trong cả days_off và working_days")
 
 
 def test_calendar_entry_without_name(root):
-    replace(root, CALENDAR, "working_days: []", "working_days:\n  - date: 2027-11-20")
+    replace(root, CALENDAR, "working_days:\n", 'working_days:\n  - date: 2027-11-20\n    source: "thử"\n')
     problems = problems_of(root)
     assert_problem(problems, root, CALENDAR, "working_days, mục 1: thiếu tên (name)")
 
@@ -397,8 +405,8 @@ def test_rules_file_naming_a_missing_checklist(root):
     line = line_of(root, RULES, "checklist: papi-xa")
     replace(root, RULES, "\nchecklist: papi-xa\n", "\nchecklist: papi-huyen\n")
     problems = problems_of(root)
-    assert_problem(problems, root, RULES, "checklist 'papi-huyen' không tồn tại trong checklists/", line)
-    assert f"{root / 'rules'}: checklist papi-xa chưa có tệp luật" in problems
+    assert_problem(problems, root, RULES, "checklist 'papi-huyen' phiên bản 1 không tồn tại trong checklists/", line)
+    assert f"{root / 'rules'}: checklist papi-xa@1 chưa có tệp luật" in problems
 
 
 def test_folder_without_checklists(root):
@@ -417,7 +425,7 @@ def test_every_problem_in_the_rules_and_calendar_is_reported_in_one_run(root):
     replace(root, RULES, "{$lt: {value: 4}}", "{$foo: {value: 4}}")
     replace(root, RULES, '{$and: [{item: "TG-03"}, {$gt: {shortfall: 0}}]}', '{$and: [{item: "TG-03"}, {$gt: {value: {$m: value}}}]}')
     set_line(root, RULES, key_line_after(root, RULES, "  - id: TG-04", "remediation"), 'remediation: "TODO"')
-    replace(root, CALENDAR, "days_off: []", 'days_off:\n  - date: 2027-13-45\n    name: "Nghỉ"')
+    replace(root, CALENDAR, "days_off:\n", 'days_off:\n  - date: 2027-13-45\n    name: "Nghỉ"\n    source: "thử"\n')
     problems = problems_of(root)
     assert len(problems) >= 6
     assert_problem(problems, root, RULES, "Hạn khắc phục không hợp lệ: 'abc'", tg01)
@@ -461,10 +469,10 @@ DT05_RULE = '''
     title: "Chưa hướng dẫn người dân sử dụng tài khoản định danh điện tử"
     remediation: "Phân công cán bộ hướng dẫn người dân cài đặt, sử dụng tài khoản định danh điện tử."
     responsible: "Công chức Văn phòng - Thống kê"
-    legal_basis: "Kế hoạch số 122/KH-UBND ngày 11/6/2020 của UBND Thành phố, Biểu tổng hợp nhiệm vụ, mục 8a"
+    legal_basis:
+      - {instrument: kh-122-2020, article: "Biểu tổng hợp nhiệm vụ, mục 8a"}
+      - {instrument: kh-179-2021}
     deadline: "30d"
-    effective_from: 2020-01-01
-    effective_to: null
     all:
       - m: {$and: [{item: "DT-05"}, {value: "no"}]}
 '''
@@ -479,11 +487,11 @@ def root_with_dt05(root):
 
 def test_new_item_and_rule_load_without_code_changes(root_with_dt05):
     catalog = load_catalog(root_with_dt05)
-    checklist = catalog.latest("papi-xa")
-    assert len(checklist.items) == 58 and len(catalog.rulesets["papi-xa"].rules) == 63
+    checklist = catalog.checklist("papi-xa", 1)
+    assert len(checklist.items) == 58 and len(catalog.ruleset(checklist).rules) == 62
     item = checklist.items["DT-05"]
     assert (item.dimension, item.type) == ("DT", "yesno")
-    assert catalog.rulesets["papi-xa"].by_code("DT-05").items == ("DT-05",)
+    assert catalog.ruleset(checklist).by_code("DT-05").items == ("DT-05",)
 
 
 def test_new_rule_fires_on_no(root_with_dt05, compliant):
@@ -519,7 +527,7 @@ def test_new_item_is_required(root_with_dt05, compliant):
 
 
 def test_an_impossible_unquoted_date_is_reported_not_raised(root):
-    replace(root, RULES, "effective_from: 2020-01-01", "effective_from: 2020-02-30")
+    replace(root, RULES, "effective_to: 2020-12-31", "effective_to: 2020-02-30")
     problems = problems_of(root)
     assert any(str(root / RULES) in p and "2020-02-30" in p for p in problems), problems
 
@@ -540,7 +548,7 @@ def test_a_bare_boolean_answer_value_is_refused_even_without_an_item(root):
 
 @pytest.mark.parametrize("old, new", [
     ('    items:\n      - code: "TG-01"', '    items: 5\n    old_items:\n      - code: "TG-01"'),
-    ("effective_to: null", "effective_to: 2020-01-01 10:00:00"),
+    ("effective_to: 2025-06-30", "effective_to: 2020-06-12 10:00:00"),
 ])
 def test_wrong_shapes_are_reported_not_raised(root, old, new):
     replace(root, CHECKLIST, old, new)

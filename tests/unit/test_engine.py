@@ -179,11 +179,11 @@ def test_evaluating_through_two_apps_registers_the_ruleset_once(compliant):
 
 def test_no_durable_timer_threads_after_evaluations(busy, catalog):
     engine = get_engine()
-    for day in ("2020-09-15", "2023-07-03", "2026-07-01"):
+    for day in ("2020-09-15", "2023-07-03", "2025-06-30"):
         busy["inspection_date"] = day
         busy["answers"].update({"CK-06": f"{day[:4]}-01-05", "CK-07": None, "CK-08": None})
         evaluate(busy)
-    SpyEngine().fire(catalog.rulesets["papi-xa"], [], dt.date(2020, 9, 15))
+    SpyEngine().fire(catalog.rulesets["papi-xa@1"], [], dt.date(2020, 9, 15))
     time.sleep(0.15)  # durable's timers would have started 0.1 s after the host was built
     assert durable_timers() == []
     assert isinstance(engine._host, _TimerlessHost)
@@ -230,7 +230,7 @@ def test_every_action_runs_in_the_calling_thread_before_fire_returns(busy, catal
 
 def test_an_action_run_outside_its_evaluation_is_refused(catalog):
     engine = SpyEngine()
-    engine._register(catalog.rulesets["papi-xa"])
+    engine._register(catalog.rulesets["papi-xa@1"])
 
     class Closure:
         class s:
@@ -290,14 +290,14 @@ def test_delete_state_runs_exactly_once_per_evaluation_failed_or_not(busy, compl
 
 def firings_of(doc, catalog, engine=None):
     inspection = parse_document(doc, catalog)
-    ruleset = catalog.rulesets[inspection.checklist.id]
+    ruleset = catalog.ruleset(inspection.checklist)
     return (engine or get_engine()).fire(ruleset, build_facts(inspection), inspection.inspection_date)
 
 
 def test_dv03_out_of_force_in_2021_never_fires(compliant, catalog):
-    dv03 = catalog.rulesets["papi-xa"].by_code("DV-03")
+    dv03 = catalog.rulesets["papi-xa@1"].by_code("DV-03")
     bounds = compile_rule(dv03)["all"][0]["m"]["$and"][1:]
-    assert bounds == [{"$gte": {"day": dt.date(2020, 1, 1).toordinal()}},
+    assert bounds == [{"$gte": {"day": dt.date(2020, 6, 11).toordinal()}},
                       {"$lte": {"day": dt.date(2020, 12, 31).toordinal()}}]
     compliant["answers"].update({"DV-03": 80.0, "CK-06": "2020-01-05", "CK-07": "2020-01-20", "CK-08": "2020-10-10"})
     for day, fires in (("2020-12-31", True), ("2021-01-01", False), ("2021-06-15", False), ("2025-03-03", False)):
@@ -306,21 +306,27 @@ def test_dv03_out_of_force_in_2021_never_fires(compliant, catalog):
         assert ("DV-03" in [f["code"] for f in evaluate(compliant)["findings"]]) is fires, day
 
 
-def test_gt05_rules_each_fire_only_in_their_period(compliant, catalog):
-    compliant["answers"].update({"GT-05": 1, "CK-06": "2026-01-05", "CK-07": "2026-01-20", "CK-08": None})
-    for day, rule in (("2026-06-30", "GT-05"), ("2026-07-01", "GT-05-2026")):
-        compliant["inspection_date"] = day
-        assert [f.rule_id for f in firings_of(compliant, catalog) if f.rule_id.startswith("GT-05")] == [rule]
+def test_gt05_rules_each_fire_only_in_the_month_they_measure(catalog):
+    """GT-05 measures the month before the inspection: the engine bounds it on that month's first day."""
+    gt05, gt05_2026 = (catalog.rulesets["papi-xa@2"].rules[i] for i in
+                       [n for n, r in enumerate(catalog.rulesets["papi-xa@2"].rules) if r.code == "GT-05"])
+    assert compile_rule(gt05_2026)["all"][0]["m"]["$and"][1:] == [
+        {"$gte": {"month_before": dt.date(2026, 7, 1).toordinal()}}]
+    facts = [{"item": "GT-05", "value": 1, "photos": 0, "evidence": False}]
+    for day, rule in (("2026-07-01", gt05.id), ("2026-07-31", gt05.id), ("2026-08-01", gt05_2026.id)):
+        fired = get_engine().fire(catalog.rulesets["papi-xa@2"], facts, dt.date.fromisoformat(day))
+        assert [f.rule_id for f in fired] == [rule], day
+        assert all("day" not in fact and "month_before" not in fact for f in fired for fact in f.facts)
 
 
 def test_no_rule_fires_before_it_came_into_force(catalog):
     facts = [{"item": "TG-01", "value": "no", "photos": 0, "evidence": False}]
-    assert get_engine().fire(catalog.rulesets["papi-xa"], facts, dt.date(2019, 12, 31)) == []
-    assert [f.rule_id for f in get_engine().fire(catalog.rulesets["papi-xa"], facts, dt.date(2020, 1, 1))] == ["TG-01"]
+    assert get_engine().fire(catalog.rulesets["papi-xa@1"], facts, dt.date(2020, 6, 10)) == []
+    assert [f.rule_id for f in get_engine().fire(catalog.rulesets["papi-xa@1"], facts, dt.date(2020, 6, 11))] == ["TG-01"]
 
 
 def test_the_sentinel_never_appears_in_results(catalog):
-    assert get_engine().fire(catalog.rulesets["papi-xa"], [], dt.date(2020, 9, 15)) == []
+    assert get_engine().fire(catalog.rulesets["papi-xa@1"], [], dt.date(2020, 9, 15)) == []
     for doc in answer_sets(50, seed=7):
         assert SENTINEL_RULE not in [f.rule_id for f in firings_of(doc, catalog)]
         result = evaluate(doc)
@@ -332,7 +338,7 @@ def test_two_identical_previous_findings_are_two_facts_and_internal_fields_stay_
     compliant["previous"] = {"inspection_date": "2020-03-10", "findings": [entry, dict(entry)]}
     firings = firings_of(compliant, catalog)  # durable alone raises MessageObservedException here
     assert [f.rule_id for f in firings] == ["X-01", "X-02", "X-01", "X-02"]
-    assert all(set(fact) == {"t", "code", "status", "days_overdue", "day"} for f in firings for fact in f.facts)
+    assert all(set(fact) == {"t", "code", "status", "days_overdue"} for f in firings for fact in f.facts)
     assert [f["code"] for f in evaluate(compliant)["findings"]] == ["X-02", "X-02"]
 
 
