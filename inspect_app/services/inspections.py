@@ -1,18 +1,20 @@
 """Inspections: create, answer, attach photos, finalise, revise. Each call is one transaction."""
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..domain.assessment import InvalidInput, parse_document
+from ..domain.assessment import PreviousFinding, stored_input
 from ..domain.catalog import Catalog
 from ..domain.checklists import AnswerError, Checklist, parse_iso_date
 from ..evaluation import Evaluation, evaluate_input
@@ -22,8 +24,9 @@ from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, AdminUnit, Ans
 from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view, require_edit, require_view
 from .audit import record
-from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, stored_minutes
+from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, minutes_number, stored_minutes
 from .photos import StoredPhoto, store_photo
+from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, STATUS_LABELS as REMEDIATION_LABELS
 from .units import commune_on
 
@@ -118,7 +121,7 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         raise Invalid("Thông tin phiếu kiểm tra chưa hợp lệ.", errors=errors)
     district = unit.parent
     if actor.role == "district" and (district is None or district.code != actor.district_code):
-        raise Forbidden("Bạn chỉ lập phiếu kiểm tra cho các xã thuộc quận, huyện của mình.")
+        raise Forbidden("Bạn chỉ lập phiếu kiểm tra cho các xã, phường thuộc địa bàn của mình.")
     inspection = Inspection(
         client_id=client_id, checklist_id=checklist.id, checklist_version=checklist.version, unit=unit,
         commune_code=unit.code, commune_name=unit.name, district_code=district.code if district else None,
@@ -145,7 +148,7 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
 
 # --- re-inspection (tái kiểm tra) ------------------------------------------------------------------
 # No column records it: a re-inspection is an ordinary draft of the same commune whose previous
-# finalised inspection (previous_inspection) is the one it was started from, which is what X-01,
+# finalised inspection (services.previous) is the one it was started from, which is what X-01,
 # X-02, the checklist page and the minutes compare against. The audit entry of its creation
 # names that inspection ("create" with reinspection_of).
 
@@ -285,7 +288,8 @@ def visible_inspections(session: Session, actor: User, *, commune: str | None = 
 
 
 def checklist_of(catalog: Catalog, inspection: Inspection) -> Checklist:
-    return catalog.checklist(inspection.checklist_id, inspection.checklist_version)
+    """The inspection's checklist version, with the items in force on its date."""
+    return catalog.checklist_on(inspection.checklist_id, inspection.checklist_version, inspection.inspection_date)
 
 
 def answers_of(inspection: Inspection) -> dict[str, Any]:
@@ -296,42 +300,21 @@ def notes_of(inspection: Inspection) -> dict[str, str]:
     return {a.item_code: a.note for a in inspection.answers if a.note}
 
 
-def previous_inspection(session: Session, inspection: Inspection) -> Inspection | None:
-    """The commune's last finalised inspection before this one (not the one a revision replaces).
-
-    Matched on the unit, not the code: a reform reuses codes (00004 was Phường Trúc Bạch, and is
-    Phường Ba Đình from 1/7/2025), and a new unit has no history of its own yet.
-    """
-    query = select(Inspection).where(
-        Inspection.unit_id == inspection.unit_id, Inspection.status == FINALISED,
-        Inspection.inspection_date < inspection.inspection_date, Inspection.id != inspection.id,
-    ).order_by(Inspection.inspection_date.desc(), Inspection.id.desc()).limit(1)
-    if inspection.replaces_id:
-        query = query.where(Inspection.id != inspection.replaces_id)
-    return session.scalar(query)
-
-
-def previous_findings(session: Session, previous: Inspection) -> list[FindingRecord]:
-    """The previous inspection's findings with their remediation actions, in one query (not one per finding)."""
-    return list(session.scalars(select(FindingRecord).options(selectinload(FindingRecord.action))
-                                .where(FindingRecord.inspection_id == previous.id).order_by(FindingRecord.position)))
-
-
-def previous_overview(session: Session, catalog: Catalog, inspection: Inspection) -> dict[str, Any] | None:
+def previous_overview(catalog: Catalog, inspection: Inspection, previous: Previous,
+                      minutes_number: str | None) -> dict[str, Any] | None:
     """What the checklist shows of the commune's previous finalised inspection: answers in words, findings
     with their remediation status ("Chưa khắc phục", "Chờ xác nhận", "Đã khắc phục"); None without one.
 
     `overdue` marks an action still open after its deadline on this inspection's date (what X-02 flags).
     """
-    previous = previous_inspection(session, inspection)
-    if previous is None:
+    if previous.inspection is None:
         return None
     checklist = checklist_of(catalog, inspection)
-    earlier = checklist_of(catalog, previous)
-    answers = answers_of(previous)
+    earlier = checklist_of(catalog, previous.inspection)
+    answers = answers_of(previous.inspection)
     display: dict[str, str] = {}
     for code in checklist.items:
-        item = earlier.items.get(code) if earlier else None
+        item = earlier.items.get(code)
         if item is None:
             continue  # an item the previous checklist version did not have
         raw = answers.get(code)
@@ -340,43 +323,78 @@ def previous_overview(session: Session, catalog: Catalog, inspection: Inspection
         except AnswerError:
             display[code] = str(raw)
     findings = []
-    for record_ in previous_findings(session, previous):
+    for record_ in previous.findings:
         status = record_.action.status if record_.action else OPEN
-        findings.append(record_.to_contract() | {
+        findings.append(finding_json(record_, catalog) | {
             "status": status, "status_label": REMEDIATION_LABELS.get(status, status),
             "overdue": status == OPEN and record_.deadline is not None
             and record_.deadline < inspection.inspection_date,
         })
-    number = session.scalar(select(MinutesDocument.number).where(MinutesDocument.inspection_id == previous.id))
-    return {"id": previous.id, "inspection_date": previous.inspection_date.isoformat(), "minutes_number": number,
+    return {"id": previous.inspection.id, "inspection_date": previous.inspection.inspection_date.isoformat(),
+            "minutes_number": minutes_number,
             "answers": {code: value for code, value in answers.items() if code in display}, "display": display,
             "findings": findings}
 
 
-def document(session: Session, inspection: Inspection) -> dict[str, Any]:
-    """The inspection as an evaluation-contract document, with the previous inspection's findings."""
-    doc: dict[str, Any] = {
-        "checklist": inspection.checklist_id, "checklist_version": inspection.checklist_version,
-        "inspection_date": inspection.inspection_date.isoformat(),
-        "commune": {"code": inspection.commune_code, "villages": inspection.villages},
-        "answers": answers_of(inspection),
-        "evidence": dict(Counter(p.item_code for p in inspection.photos)),
-    }
-    previous = previous_inspection(session, inspection)
-    if previous is not None:
-        doc["previous"] = {"inspection_date": previous.inspection_date.isoformat(), "findings": [
-            {"code": f.code, "deadline": f.deadline.isoformat() if f.deadline else None,
-             "status": f.action.status if f.action and f.action.status in ("open", "submitted", "verified")
-             else "open"}
-            for f in previous_findings(session, previous)]}
-    return doc
+def finding_json(finding: Any, catalog: Catalog) -> dict[str, Any]:
+    """A finding (domain Finding or stored FindingRecord) as the API and the pages show it: the evaluation
+    contract plus whether its deadline falls in a year whose days off were not announced yet."""
+    return finding.to_contract() | {"deadline_provisional": finding.deadline is not None
+                                    and catalog.calendar.is_provisional(finding.deadline)}
 
 
-def evaluate_inspection(session: Session, catalog: Catalog, inspection: Inspection) -> Evaluation:
-    try:
-        return evaluate_input(parse_document(document(session, inspection), catalog), catalog)
-    except InvalidInput as error:  # stored answers are validated on the way in; this is a bug
-        raise RuntimeError(f"stored inspection {inspection.id} no longer validates: {error.problems}") from error
+def evaluate_inspection(catalog: Catalog, inspection: Inspection, evidence: dict[str, int],
+                        previous: tuple[PreviousFinding, ...]) -> Evaluation:
+    """Run the rules over the stored answers: converted back, not validated again (they were on the way in)."""
+    return evaluate_input(stored_input(checklist_of(catalog, inspection), inspection.inspection_date,
+                                       inspection.commune_code, inspection.villages, answers_of(inspection),
+                                       evidence, previous), catalog)
+
+
+def evidence_of(inspection: Inspection) -> dict[str, int]:
+    """Photos per item, as the evaluation counts them."""
+    return dict(Counter(p.item_code for p in inspection.photos))
+
+
+def _json_list(session: Session, *columns: Any) -> Any:
+    """A JSON array aggregate of one value or one object per row, in the database's own dialect."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if len(columns) == 1:
+        return func.json_agg(columns[0]) if postgres else func.json_group_array(columns[0])
+    pairs = [part for column in columns for part in (column.key, column)]
+    return (func.json_agg(func.json_build_object(*pairs)) if postgres
+            else func.json_group_array(func.json_object(*pairs)))
+
+
+def _rows(value: Any) -> list[Any]:
+    """A JSON aggregate as Python: SQLite returns text, PostgreSQL parsed JSON, None without rows."""
+    if value is None:
+        return []
+    rows = json.loads(value) if isinstance(value, str) else value
+    return [row for row in rows if row is not None]
+
+
+def load_draft(session: Session, inspection_id: int) -> tuple[Inspection, dict[str, int], tuple[PreviousFinding, ...]]:
+    """An inspection with its answers, its photo count per item and its previous findings, in one query.
+
+    The autosave path: the evaluation needs all three, and a tap must stay a handful of statements.
+    The photo items and the previous inspection's findings (with their remediation status) come as
+    JSON aggregates of correlated subqueries.
+    """
+    photos = select(_json_list(session, Photo.item_code)).where(Photo.inspection_id == Inspection.id)
+    previous_id = previous_query(Inspection, ids_only=True).scalar_subquery()
+    previous = (select(_json_list(session, FindingRecord.code, FindingRecord.deadline, RemediationAction.status))
+                .select_from(FindingRecord).outerjoin(RemediationAction, RemediationAction.finding_id == FindingRecord.id)
+                .where(FindingRecord.inspection_id == previous_id))
+    row = session.execute(select(Inspection, photos.scalar_subquery(), previous.scalar_subquery())
+                          .options(joinedload(Inspection.answers)).where(Inspection.id == inspection_id)).unique().first()
+    if row is None:
+        raise NotFound("Không tìm thấy phiếu kiểm tra.")
+    inspection, photo_items, findings = row
+    evidence = dict(Counter(_rows(photo_items)))
+    earlier = tuple(PreviousFinding(f["code"], dt.date.fromisoformat(f["deadline"]) if f["deadline"] else None,
+                                    previous_status(f["status"])) for f in _rows(findings))
+    return inspection, evidence, earlier
 
 
 def _require_draft(inspection: Inspection) -> None:
@@ -385,9 +403,13 @@ def _require_draft(inspection: Inspection) -> None:
 
 
 def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id: int, answers: Any, notes: Any,
-                 base_version: Any) -> tuple[Inspection, Evaluation]:
-    """Save a batch of answers and notes all or nothing; refuse a stale base_version with 409."""
-    inspection = get_inspection(session, actor, inspection_id)
+                 base_version: Any) -> tuple[int, Evaluation]:
+    """Save a batch of answers and notes all or nothing; refuse a stale base_version with 409.
+
+    Returns the new version and the evaluation of the saved answers. Only the answers sent are
+    validated; the inspection, its answers, photos and previous findings are read in one query.
+    """
+    inspection, evidence, previous = load_draft(session, inspection_id)
     require_edit(actor, inspection)
     _require_draft(inspection)
     if base_version != inspection.version:
@@ -433,15 +455,18 @@ def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id:
             changed.setdefault(code, {})["note"] = True
             row.note = cleaned_notes[code]
         row.updated_by_id = actor.id
+    evaluation = evaluate_inspection(catalog, inspection, evidence, previous)
     if changed:
         inspection.updated_at = utcnow()  # bumps the version: optimistic locking for everyone else
         record(session, actor, "answer", "inspection", inspection.id, changes=changed)
     try:
+        session.flush()
+        version = inspection.version
         session.commit()
     except StaleDataError:
         session.rollback()
         raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.", version=None) from None
-    return inspection, evaluate_inspection(session, catalog, inspection)
+    return version, evaluation
 
 
 def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any, stream: BinaryIO,
@@ -481,7 +506,8 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     inspection = get_inspection(session, actor, inspection_id)
     require_edit(actor, inspection)
     _require_draft(inspection)
-    evaluation = evaluate_inspection(session, catalog, inspection)
+    previous = previous_of(session, inspection)
+    evaluation = evaluate_inspection(catalog, inspection, evidence_of(inspection), previous.for_evaluation())
     if evaluation.missing:
         raise Invalid("Chưa thể hoàn tất: còn tiêu chí bắt buộc chưa trả lời.", missing=list(evaluation.missing),
                       errors={code: "chưa trả lời" for code in evaluation.missing})
@@ -505,7 +531,7 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
                 old.action.status = SUPERSEDED
     session.flush()
     document = freeze_minutes(session, catalog, inspection, minutes, RecordContent(
-        answers_of(inspection), notes_of(inspection), list(inspection.findings), dict(evaluation.scores)))
+        answers_of(inspection), notes_of(inspection), list(inspection.findings), dict(evaluation.scores), previous))
     record(session, actor, "finalize", "inspection", inspection.id, findings=len(evaluation.findings),
            total=evaluation.scores["total"], minutes=document.number, minutes_sha256=document.sha256,
            record_sha256=inspection.record_sha256)
@@ -578,13 +604,15 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
         "commune_refusal_reason": inspection.commune_refusal_reason,
         "team_refusal_reason": inspection.team_refusal_reason,
     }
-    detail["previous"] = previous_overview(session, catalog, inspection)
+    previous = previous_of(session, inspection)
+    detail["previous"] = previous_overview(catalog, inspection, previous,
+                                           minutes_number(session, previous.inspection and previous.inspection.id))
     if inspection.status == DRAFT:
-        evaluation = evaluate_inspection(session, catalog, inspection)
-        detail |= {"findings": [f.to_contract() for f in evaluation.findings], "scores": evaluation.scores,
+        evaluation = evaluate_inspection(catalog, inspection, evidence_of(inspection), previous.for_evaluation())
+        detail |= {"findings": [finding_json(f, catalog) for f in evaluation.findings], "scores": evaluation.scores,
                    "missing": list(evaluation.missing)}
     else:
-        detail |= {"findings": [f.to_contract() for f in inspection.findings], "scores": inspection.scores,
+        detail |= {"findings": [finding_json(f, catalog) for f in inspection.findings], "scores": inspection.scores,
                    "missing": []}
     return detail
 
@@ -596,15 +624,17 @@ def minutes_for(session: Session, catalog: Catalog, actor: User, inspection_id: 
     stored = stored_minutes(session, inspection)
     if stored is not None:
         return stored.pdf, False
+    previous = previous_of(session, inspection)
     if inspection.locked:  # finalised without minutes (bulk-loaded demo data): freeze them now, once
         stored = freeze_minutes(session, catalog, inspection, settings, RecordContent(
-            answers_of(inspection), notes_of(inspection), list(inspection.findings), dict(inspection.scores)))
+            answers_of(inspection), notes_of(inspection), list(inspection.findings), dict(inspection.scores),
+            previous))
         record(session, actor, "freeze_minutes", "inspection", inspection.id, minutes=stored.number)
         session.commit()
         return stored.pdf, False
-    evaluation = evaluate_inspection(session, catalog, inspection)
+    evaluation = evaluate_inspection(catalog, inspection, evidence_of(inspection), previous.for_evaluation())
     content = RecordContent(answers_of(inspection), notes_of(inspection), list(evaluation.findings),
-                            dict(evaluation.scores))
+                            dict(evaluation.scores), previous)
     return draft_minutes(session, catalog, inspection, settings, content), True
 
 

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from ..domain.catalog import Catalog
 from ..domain.checklists import VIETNAM
 from ..models import MEMBER_ROLES, FindingRecord, Inspection, MinutesDocument
-from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, finding_lines, place_date_line,
-                   render_minutes, score_lines)
+from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, finding_lines, finding_title,
+                   place_date_line, render_minutes, score_lines)
 from ..pdf.minutes import LATE_LABEL, PreviousResults, RemediationLine
+from .previous import Previous
 from .remediation import OPEN, STATUS_LABELS, SUBMITTED, VERIFIED
 
 DEFAULT_START = "08:00"
@@ -46,6 +47,7 @@ class RecordContent:
     notes: dict[str, str]
     findings: list[Any]  # domain Findings (drafts) or FindingRecords (finalised)
     scores: dict[str, float]
+    previous: Previous  # the commune's previous finalised inspection, for the re-inspection part
 
 
 def record_digest(inspection: Inspection, content: RecordContent, review: PreviousResults | None = None) -> str:
@@ -94,14 +96,11 @@ def _local_time(moment: dt.datetime | None) -> str:
 def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, settings: MinutesSettings,
                  content: RecordContent, *, number: str, draft: bool) -> MinutesData:
     """Everything the minutes print, from the inspection and its content."""
-    checklist = catalog.checklist(inspection.checklist_id, inspection.checklist_version)
+    checklist = catalog.checklist_on(inspection.checklist_id, inspection.checklist_version, inspection.inspection_date)
     answers = {code: checklist.items[code].validate(value) for code, value in content.answers.items()}
     lines, total = score_lines(checklist, content.scores)
     head = next((m.name for m in inspection.members if m.role == "truong_doan"), "")
-    replaced = None
-    if inspection.replaces_id:
-        replaced = session.scalar(select(MinutesDocument.number).where(
-            MinutesDocument.inspection_id == inspection.replaces_id))
+    replaced = minutes_number(session, inspection.replaces_id)
     return MinutesData(
         issuing_body=settings.issuing_body, team_name=settings.team_name, number=number,
         place_date_line=place_date_line(settings.place_name, inspection.inspection_date),
@@ -114,14 +113,14 @@ def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, set
         team=[TeamMember(m.name, m.position, MEMBER_ROLES[m.role]) for m in inspection.members],
         commune_reps=[CommuneRep(r.name, r.position) for r in inspection.commune_reps],
         sections=checklist_sections(checklist, answers, content.notes),
-        findings=finding_lines(content.findings), scores=lines, total=total,
+        findings=finding_lines(content.findings, catalog.calendar), scores=lines, total=total,
         commune_opinion=inspection.commune_opinion or "", copies=inspection.copies,
         commune_signer=inspection.commune_reps[0].name if inspection.commune_reps else "",
         team_head=head, commune_refusal_reason=inspection.commune_refusal_reason,
         team_refusal_reason=inspection.team_refusal_reason, inspection_id=inspection.id,
         revision=inspection.revision, replaces_number=replaced, checklist_version=checklist.key,
         record_sha256=inspection.record_sha256 or "", draft=draft,
-        previous_results=previous_results(session, catalog, inspection, content.findings),
+        previous_results=previous_results(session, catalog, inspection, content.findings, content.previous),
     )
 
 
@@ -130,11 +129,10 @@ LATE_CODE = "X-02"  # the rule that flags a previous finding still open past its
 
 def _late_items(catalog: Catalog, inspection: Inspection, finding: FindingRecord) -> tuple[str, ...]:
     """The items an X-02 finding about this previous finding carries (as domain.assessment derives them)."""
-    checklist = catalog.checklist(inspection.checklist_id, inspection.checklist_version)
+    checklist = catalog.checklist_on(inspection.checklist_id, inspection.checklist_version, inspection.inspection_date)
     if finding.code in checklist.items:
         return (finding.code,)
-    ruleset = catalog.rulesets.get(inspection.checklist_id)
-    rule = ruleset.by_code(finding.code) if ruleset else None
+    rule = catalog.ruleset(checklist).by_code(finding.code)
     return tuple(rule.items) if rule and rule.items else ()
 
 
@@ -160,19 +158,21 @@ def remediation_outcome(status: str, *, again: bool, repeat: bool, late: bool) -
     return STATUS_LABELS.get(status, STATUS_LABELS[OPEN]), "Lần kiểm tra này không phát hiện lại"
 
 
-def previous_results(session: Session, catalog: Catalog, inspection: Inspection,
-                     findings: list[Any]) -> PreviousResults | None:
+def minutes_number(session: Session, inspection_id: int | None) -> str | None:
+    """The number of an inspection's frozen minutes, if it has them."""
+    if inspection_id is None:
+        return None
+    return session.scalar(select(MinutesDocument.number).where(MinutesDocument.inspection_id == inspection_id))
+
+
+def previous_results(session: Session, catalog: Catalog, inspection: Inspection, findings: list[Any],
+                     previous: Previous) -> PreviousResults | None:
     """The re-inspection part of the minutes: each finding of the previous finalised inspection, with its
     deadline and whether it was fixed, judged from this inspection's findings (domain Findings for a draft,
     FindingRecords once finalised) and the previous remediation statuses. None without a previous
     inspection, or when it had no finding.
     """
-    from .inspections import previous_findings, previous_inspection  # inspections imports this module
-
-    previous = previous_inspection(session, inspection)
-    if previous is None:
-        return None
-    earlier = previous_findings(session, previous)
+    earlier = previous.findings
     if not earlier:
         return None
     late_items = {tuple(f.items) for f in findings if f.code == LATE_CODE}
@@ -185,14 +185,14 @@ def previous_results(session: Session, catalog: Catalog, inspection: Inspection,
         outcome, detail = remediation_outcome(status, again=bool(same), repeat=any(f.repeat for f in same),
                                               late=late)
         lines.append(RemediationLine(number, finding.code, _plain_title(finding), finding.deadline, outcome, detail))
-    number = session.scalar(select(MinutesDocument.number).where(MinutesDocument.inspection_id == previous.id))
-    return PreviousResults(number=number, inspection_date=previous.inspection_date, lines=lines)
+    return PreviousResults(number=minutes_number(session, previous.inspection.id),
+                           inspection_date=previous.inspection.inspection_date, lines=lines)
 
 
 def _plain_title(finding: FindingRecord) -> str:
     """The title without X-01's suffix (the previous minutes marked the repeat), naming the items of a
     cross-cutting finding (E-01 "Thiếu ảnh minh chứng" can be there once per item)."""
-    title = finding_lines([finding])[0].title
+    title = finding_title(finding)
     items = [code for code in finding.items if code != finding.code and code not in title]
     return f"{title} ({', '.join(items)})" if items else title
 
@@ -202,8 +202,8 @@ def freeze_minutes(session: Session, catalog: Catalog, inspection: Inspection, s
     """Hash the finalised record, render the PDF once and store it (same transaction as finalising)."""
     inspection.start_time = inspection.start_time or DEFAULT_START
     inspection.end_time = inspection.end_time or _local_time(inspection.finalised_at)
-    inspection.record_sha256 = record_digest(inspection, content,
-                                             previous_results(session, catalog, inspection, content.findings))
+    inspection.record_sha256 = record_digest(
+        inspection, content, previous_results(session, catalog, inspection, content.findings, content.previous))
     number = next_number(session, settings, inspection)
     pdf = render_minutes(minutes_data(session, catalog, inspection, settings, content, number=number, draft=False))
     document = MinutesDocument(inspection_id=inspection.id, number=number, pdf=pdf,

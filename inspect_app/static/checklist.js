@@ -227,7 +227,10 @@
     li.appendChild(head);
     li.appendChild(el("p", "f-title", f.title));
     var due = el("p", "f-deadline");
-    if (f.deadline) { due.appendChild(document.createTextNode("Hạn khắc phục: ")); due.appendChild(el("b", "", isoToVn(f.deadline))); }
+    if (f.deadline) {
+      due.appendChild(document.createTextNode("Hạn khắc phục: ")); due.appendChild(el("b", "", isoToVn(f.deadline)));
+      if (f.deadline_provisional) { due.appendChild(document.createTextNode(" (tạm tính: lịch nghỉ năm " + f.deadline.slice(0, 4) + " chưa công bố)")); }
+    }
     else due.textContent = "Không đặt hạn khắc phục";
     li.appendChild(due);
     if (f.legal_basis) li.appendChild(el("p", "f-basis", "Căn cứ: " + f.legal_basis));

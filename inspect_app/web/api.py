@@ -84,17 +84,23 @@ def _session_info(user: User) -> dict[str, Any]:
     return {"user": _user(user), "role": user.role, "csrf_token": generate_csrf()}
 
 
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 def _checklist_summary(checklist: Checklist) -> dict[str, Any]:
-    return {"id": checklist.id, "version": checklist.version, "title": checklist.title, "basis": checklist.basis,
-            "effective_from": checklist.effective_from.isoformat(),
-            "effective_to": checklist.effective_to.isoformat() if checklist.effective_to else None}
+    return {"id": checklist.id, "version": checklist.version, "title": checklist.title,
+            "basis": [{"instrument": c.instrument.id, "text": c.text, "effective_from": _iso(c.effective_from),
+                       "effective_to": _iso(c.effective_to), "verified": c.verified} for c in checklist.basis],
+            "effective_from": _iso(checklist.effective_from), "effective_to": _iso(checklist.effective_to)}
 
 
 def _item(item: Item) -> dict[str, Any]:
     return {"code": item.code, "question": item.question, "type": item.type, "na_allowed": item.na_allowed,
             "required": item.required, "evidence": item.evidence, "guidance": item.guidance,
             "choices": [{"value": c.value, "label": c.label} for c in item.choices],
-            "min": item.min, "max": item.max, "unit": item.unit, "input_only": item.input_only}
+            "min": item.min, "max": item.max, "unit": item.unit, "input_only": item.input_only,
+            "effective_from": _iso(item.effective_from), "effective_to": _iso(item.effective_to)}
 
 
 def _unit(unit: AdminUnit) -> dict[str, Any]:
@@ -103,7 +109,8 @@ def _unit(unit: AdminUnit) -> dict[str, Any]:
 
 
 def _evaluation(evaluation) -> dict[str, Any]:
-    return {"findings": [f.to_contract() for f in evaluation.findings], "scores": dict(evaluation.scores),
+    return {"findings": [inspections.finding_json(f, _catalog()) for f in evaluation.findings],
+            "scores": dict(evaluation.scores),
             "missing": list(evaluation.missing)}
 
 
@@ -160,22 +167,26 @@ def list_checklists():
 @blueprint.get("/checklists/<checklist_id>")
 @login_required
 def get_checklist(checklist_id: str):
-    """One checklist in full: ?version=N, else the one in force on ?date=, else the newest."""
+    """One checklist: ?version=N in full (items that start or end within it carry their dates), else the
+    one in force on ?date= (default today) with the items in force that day."""
     catalog = _catalog()
     version = request.args.get("version")
     if version is not None:
         if not version.isdigit():
             raise Invalid("Tham số không hợp lệ.", errors={"version": "cần số nguyên dương"})
         found = catalog.checklist(checklist_id, int(version))
-    elif "date" in request.args:
-        found = catalog.checklist_for(checklist_id, _query_date())
     else:
-        found = catalog.latest(checklist_id)
+        day = _query_date()
+        found = catalog.checklist_for(checklist_id, day)
+        found = found.on(day) if found else None
     if found is None:
         raise NotFound("Không tìm thấy checklist này.")
+    scoring = found.scoring
     return jsonify(_checklist_summary(found) | {"sections": [
         {"code": s.code, "papi": s.papi, "title": s.title, "items": [_item(i) for i in s.items]}
-        for s in found.sections]})
+        for s in found.sections], "scoring": {
+        "item_weights": scoring.item_weights, "severity_factors": scoring.severity_factors,
+        "repeat_factor": scoring.repeat_factor, "explanation": scoring.explanation}})
 
 
 @blueprint.get("/units")
@@ -189,7 +200,7 @@ def list_units():
                         "districts": [_unit(u) for u in units.districts_on(db.session, day)],
                         "communes": [_unit(u) for u in units.communes_on(db.session, day)]})
     if not any(d.code == district for d in units.districts_on(db.session, day)):
-        raise NotFound(f"Không có quận, huyện mã {district[:10]} vào ngày {format_vn_date(day)}.")
+        raise NotFound(f"Không có địa bàn mã {district[:10]} vào ngày {format_vn_date(day)}.")
     return jsonify({"date": day.isoformat(), "district": district,
                     "communes": [_unit(u) for u in units.communes_on(db.session, day, district)]})
 
@@ -236,9 +247,9 @@ def save_answers(inspection_id: int):
     if isinstance(base_version, bool) or not isinstance(base_version, int):
         raise Invalid("Dữ liệu không hợp lệ.",
                       errors={"base_version": "cần số nguyên: phiên bản của phiếu mà máy tính bảng đã tải"})
-    inspection, evaluation = inspections.save_answers(db.session, _catalog(), _actor(), inspection_id,
-                                                      data.get("answers"), data.get("notes"), base_version)
-    return jsonify({"version": inspection.version} | _evaluation(evaluation))
+    version, evaluation = inspections.save_answers(db.session, _catalog(), _actor(), inspection_id,
+                                                   data.get("answers"), data.get("notes"), base_version)
+    return jsonify({"version": version} | _evaluation(evaluation))
 
 
 @blueprint.post("/inspections/<int:inspection_id>/photos")

@@ -100,9 +100,15 @@ SCHEMAS: dict[str, Any] = {
         "user": _ref("User"), "role": _string(enum=["admin", "district", "inspector", "commune"]),
         "csrf_token": _string(description="Gửi lại trong header X-CSRFToken với mọi yêu cầu thay đổi dữ liệu."),
     }),
+    "Citation": _object({
+        "instrument": _string(description="Mã văn bản trong sổ đăng ký (GET /checklists: trang /legal)."),
+        "text": _string(description="Căn cứ như kết luận in ra: tên, số văn bản và điều khoản."),
+        "effective_from": DATE, "effective_to": _nullable(DATE),
+        "verified": {"type": "boolean", "description": "false: văn bản hoặc điều khoản chưa được đối chiếu."},
+    }),
     "ChecklistSummary": _object({
         "id": _string(examples=["papi-xa"]), "version": {"type": "integer", "minimum": 1}, "title": _string(),
-        "basis": _string(), "effective_from": DATE, "effective_to": _nullable(DATE),
+        "basis": {"type": "array", "items": _ref("Citation")}, "effective_from": DATE, "effective_to": _nullable(DATE),
     }),
     "Choice": _object({"value": _string(), "label": _string()}),
     "InspectionDetails": {"type": "object", "additionalProperties": False, "properties": {
@@ -120,14 +126,21 @@ SCHEMAS: dict[str, Any] = {
         "guidance": _string(), "choices": {"type": "array", "items": _ref("Choice")},
         "min": {"type": ["number", "null"]}, "max": {"type": ["number", "null"]}, "unit": _nullable(_string()),
         "input_only": {"type": "boolean", "description": "Chỉ là số liệu đầu vào cho tiêu chí khác; không tính điểm."},
-    }),
+        "effective_from": _nullable(DATE), "effective_to": _nullable(DATE),
+    }, description="Một tiêu chí; effective_from / effective_to khi tiêu chí bắt đầu hoặc kết thúc trong phiên bản."),
     "Section": _object({"code": _string(enum=list(DIMENSIONS)), "papi": {"type": "integer"}, "title": _string(),
                         "items": {"type": "array", "items": _ref("Item")}}),
     "Checklist": {"allOf": [_ref("ChecklistSummary"), _object({
-        "sections": {"type": "array", "items": _ref("Section")}})]},
+        "sections": {"type": "array", "items": _ref("Section")},
+        "scoring": _object({
+            "item_weights": {"type": "object", "additionalProperties": {"type": "number"}},
+            "severity_factors": {"type": "object", "additionalProperties": {"type": "number"}},
+            "repeat_factor": {"type": "number"},
+            "explanation": _string(description="Cách tính điểm tuân thủ, bằng tiếng Việt."),
+        })})]},
     "Unit": _object({
         "code": _string(pattern=r"^\d+$"), "name": _string(), "kind": _string(),
-        "district_code": _nullable(_string(description="Quận, huyện (null với xã sau cải cách 2025).")),
+        "district_code": _nullable(_string(description="Địa bàn: quận, huyện đến 30/6/2025; cụm xã, phường do Sở Nội vụ xác định từ 1/7/2025.")),
     }),
     "Units": _object({
         "date": DATE, "district": _nullable(_string()),
@@ -203,7 +216,9 @@ SCHEMAS: dict[str, Any] = {
         "items": {"type": "array", "items": CODE}, "kind": _string(enum=["violation", "recommendation"]),
         "severity": _string(enum=["normal", "high"]), "repeat": {"type": "boolean"}, "deadline": _nullable(DATE),
         "title": _string(), "legal_basis": _string(),
-    }, description="Một phát hiện, đúng như giao diện đánh giá (criteria.md) công bố."),
+        "deadline_provisional": {"type": "boolean", "description": "Hạn rơi vào năm chưa công bố lịch nghỉ lễ, Tết: "
+                                                                   "hạn tạm tính, có thể thay đổi."},
+    }, description="Một phát hiện như giao diện đánh giá (criteria.md) công bố, thêm deadline_provisional."),
     "Scores": _object({**{d: {"type": "number", "minimum": 0, "maximum": 10} for d in DIMENSIONS},
                        "total": {"type": "number", "minimum": 0, "maximum": 80}},
                       required=("total",), additionalProperties={"type": "number"}),
@@ -303,16 +318,17 @@ PATHS: dict[str, Any] = {
     }, parameters=[
         {"name": "checklist_id", "in": "path", "required": True, "schema": _string(examples=["papi-xa"])},
         {"name": "version", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
-         "description": "Phiên bản cụ thể (ưu tiên hơn date)."},
+         "description": "Phiên bản cụ thể, đầy đủ mọi tiêu chí (ưu tiên hơn date)."},
         {"name": "date", "in": "query", "required": False, "schema": DATE,
-         "description": "Phiên bản có hiệu lực vào ngày này; không có cả hai: phiên bản mới nhất."},
+         "description": "Phiên bản có hiệu lực vào ngày này (mặc định: hôm nay), chỉ gồm các tiêu chí có hiệu lực "
+                        "vào ngày đó."},
     ], op_id="getChecklist")},
-    "/units": {"get": _operation("Quận, huyện và xã, phường có hiệu lực vào một ngày", "units", {
+    "/units": {"get": _operation("Địa bàn và xã, phường có hiệu lực vào một ngày", "units", {
         "200": _json(_ref("Units"), "Đơn vị hành chính."), "401": UNAUTHORISED,
-        "404": _error("Không có quận, huyện này vào ngày đó."), "422": INVALID,
+        "404": _error("Không có địa bàn này vào ngày đó."), "422": INVALID,
     }, parameters=[
         {"name": "district", "in": "query", "required": False, "schema": _string(pattern=r"^\d+$"),
-         "description": "Chỉ các xã của quận, huyện này."},
+         "description": "Chỉ các xã, phường của địa bàn này."},
         {"name": "date", "in": "query", "required": False, "schema": DATE, "description": "Mặc định: hôm nay."},
     ], op_id="listUnits")},
     "/inspections": {

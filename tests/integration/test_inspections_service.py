@@ -11,6 +11,7 @@ from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, Inspection, RemediationAction, User
 from inspect_app.services import Conflict, Forbidden, Invalid
 from inspect_app.services import inspections as service
+from inspect_app.services.previous import previous_of
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -47,7 +48,10 @@ def test_unit_is_the_one_in_force_on_the_inspection_date(db_app, catalog):
         merged, _ = new(catalog, actor="admin", client_id="tablet-2025-000004", commune_code="00004",
                         inspection_date="2025-09-15")
         assert (old.commune_name, old.district_code) == ("Phường Trúc Bạch", "001")
-        assert (merged.commune_name, merged.district_code) == ("Phường Ba Đình", None)
+        # after the reform: no district; the area is the group of communes the department defined
+        assert (merged.commune_name, merged.district_code, merged.district_name) == \
+            ("Phường Ba Đình", "001", "Cụm Ba Đình")
+        assert (merged.checklist_version, old.checklist_version) == (2, 1)
 
 
 def test_save_answers_validates_all_or_nothing_and_checks_the_version(db_app, catalog):
@@ -58,9 +62,9 @@ def test_save_answers_validates_all_or_nothing_and_checks_the_version(db_app, ca
                                  {"TG-01": "no", "TG-02": "abc", "ZZ-01": 1}, {}, inspection.version)
         assert set(refused.value.details["errors"]) == {"TG-02", "ZZ-01"}
         assert service.answers_of(db.session.get(Inspection, inspection.id)) == {}
-        saved, evaluation = service.save_answers(db.session, catalog, user("inspector"), inspection.id,
-                                                 {"TG-01": "no"}, {"TG-01": "Loa hỏng"}, 1)
-        assert saved.version == 2
+        version, evaluation = service.save_answers(db.session, catalog, user("inspector"), inspection.id,
+                                                   {"TG-01": "no"}, {"TG-01": "Loa hỏng"}, 1)
+        assert version == 2
         assert [f.code for f in evaluation.findings] == ["TG-01", "CK-08"]  # CK-08 empty: not disclosed
         with pytest.raises(Conflict) as stale:
             service.save_answers(db.session, catalog, user("inspector"), inspection.id, {"TG-01": "yes"}, {}, 1)
@@ -139,7 +143,7 @@ def test_previous_inspection_is_the_same_unit_not_just_the_same_code(db_app, cat
         ba_dinh, _ = new(catalog, actor="admin", client_id="tablet-2025-ba-dinh", commune_code="00004",
                          inspection_date="2025-09-15")
         assert ba_dinh.commune_name == "Phường Ba Đình"
-        assert service.previous_inspection(db.session, ba_dinh) is None  # code 00004 reused, new unit
+        assert previous_of(db.session, ba_dinh).inspection is None  # code 00004 reused, new unit
         again, _ = new(catalog, client_id="tablet-2021-truc-bach", commune_code="00004",
                        inspection_date="2021-09-15")
-        assert service.previous_inspection(db.session, again).id == truc_bach.id
+        assert previous_of(db.session, again).inspection.id == truc_bach.id

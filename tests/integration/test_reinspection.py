@@ -18,6 +18,7 @@ from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, Inspection, User
 from inspect_app.services import Conflict, Forbidden, Invalid
 from inspect_app.services import inspections as service
+from inspect_app.services.previous import previous_of
 from inspect_app.services import minutes as minutes_service
 from inspect_app.services import remediation
 
@@ -84,7 +85,7 @@ def test_the_story_repeat_late_and_fixed(db_app, catalog, photo_dir):
         assert (again.commune_code, again.unit_id, again.villages) == (first.commune_code, first.unit_id, 12)
         assert [(m.name, m.role) for m in again.members] == [(p["name"], p["role"]) for p in TEAM]
         assert [r.name for r in again.commune_reps] == [REPS[0]["name"]]
-        assert service.previous_inspection(db.session, again).id == first.id
+        assert previous_of(db.session, again).inspection.id == first.id
 
         _, evaluation = service.save_answers(db.session, catalog, user("inspector"), again.id,
                                              compliant_answers() | BUDGET_2021 | {"GT-03": "khong", "TG-01": "yes"},
@@ -96,7 +97,8 @@ def test_the_story_repeat_late_and_fixed(db_app, catalog, photo_dir):
         assert [f.items for f in late] == [("GT-03",)]  # X-02 only for GT-03: TG-01 was verified
 
         done, _ = service.finalize(db.session, catalog, user("inspector"), again.id)
-        results = minutes_service.previous_results(db.session, catalog, done, list(done.findings))
+        results = minutes_service.previous_results(db.session, catalog, done, list(done.findings),
+                                                   previous_of(db.session, done))
         assert results.inspection_date == dt.date(2020, 9, 15) and results.number == "01/BB-ĐKT"
         outcome = {line.code: line for line in results.lines if line.code in ("TG-01", "GT-03")}
         assert outcome["TG-01"].outcome == "Đã khắc phục"
@@ -109,7 +111,7 @@ def test_the_story_repeat_late_and_fixed(db_app, catalog, photo_dir):
         assert results.tally() == "đã khắc phục 1; chưa khắc phục 5"
         # The record's SHA-256 (printed in the footer) covers this part of the minutes too.
         content = minutes_service.RecordContent(service.answers_of(done), service.notes_of(done),
-                                                list(done.findings), dict(done.scores))
+                                                list(done.findings), dict(done.scores), previous_of(db.session, done))
         assert done.record_sha256 == minutes_service.record_digest(done, content, results)
         assert done.record_sha256 != minutes_service.record_digest(done, content)
 
@@ -117,14 +119,16 @@ def test_the_story_repeat_late_and_fixed(db_app, catalog, photo_dir):
 def test_late_pending_and_no_previous_outcomes(db_app, catalog, photo_dir):
     with db_app.app_context():
         first = inspected(catalog, answers={"GT-03": "khong", "TG-01": "no"})
-        assert minutes_service.previous_results(db.session, catalog, first, list(first.findings)) is None
+        assert minutes_service.previous_results(db.session, catalog, first, list(first.findings),
+                                                previous_of(db.session, first)) is None
         fix(action_of(first, "TG-01").id, photo_dir, verify=False)  # evidence sent, not yet verified
         again, _ = reinspect(catalog, first.id)
         _, evaluation = service.save_answers(db.session, catalog, user("inspector"), again.id,
                                              compliant_answers() | BUDGET_2021 | {"GT-03": "du", "TG-01": "yes"},
                                              {}, again.version)
         # GT-03 is fixed now, but its action is still open long after 18/09/2020: X-02, "Chậm khắc phục".
-        results = minutes_service.previous_results(db.session, catalog, again, list(evaluation.findings))
+        results = minutes_service.previous_results(db.session, catalog, again, list(evaluation.findings),
+                                                   previous_of(db.session, again))
         outcome = {line.code: line.outcome for line in results.lines}
         assert outcome["GT-03"] == "Chậm khắc phục"
         assert outcome["TG-01"] == "Chờ xác nhận"  # submitted evidence is not late (README)
@@ -153,7 +157,7 @@ def test_previous_overview_shows_answers_in_words_and_statuses(db_app, catalog, 
         first = inspected(catalog, answers={"GT-03": "khong", "TG-01": "no", "CK-07": None})
         fix(action_of(first, "TG-01").id, photo_dir)
         again, _ = reinspect(catalog, first.id)
-        overview = service.previous_overview(db.session, catalog, again)
+        overview = service.previous_overview(catalog, again, previous_of(db.session, again), "01/BB-ĐKT")
         assert overview["id"] == first.id and overview["inspection_date"] == "2020-09-15"
         assert overview["display"]["TG-01"] == "Không" and overview["display"]["GT-03"] == "Không niêm yết"
         assert overview["display"]["CK-06"] == "05/01/2020"
@@ -162,7 +166,7 @@ def test_previous_overview_shows_answers_in_words_and_statuses(db_app, catalog, 
         assert (findings["TG-01"]["status"], findings["TG-01"]["status_label"]) == ("verified", "Đã khắc phục")
         assert (findings["GT-03"]["status_label"], findings["GT-03"]["overdue"]) == ("Chưa khắc phục", True)
         assert findings["GT-03"]["deadline"] == "2020-09-18"
-        assert service.previous_overview(db.session, catalog, first) is None
+        assert service.previous_overview(catalog, first, previous_of(db.session, first), None) is None
         detail = service.inspection_detail(db.session, catalog, again)
         assert detail["previous"] == overview
 
@@ -180,7 +184,7 @@ def test_refused_unless_finalised(db_app, catalog):
             reinspect(catalog, draft.id)  # replaced by its revision
         assert "thay thế" in superseded.value.message
         again, created = reinspect(catalog, revision.id)
-        assert created and service.previous_inspection(db.session, again).id == revision.id
+        assert created and previous_of(db.session, again).inspection.id == revision.id
 
 
 def test_refused_unless_the_latest_finalised(db_app, catalog):

@@ -29,8 +29,8 @@ def count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def required_codes(catalog) -> list[str]:
-    return [code for code, item in catalog.latest("papi-xa").items.items() if item.required]
+def required_codes(catalog, day: dt.date = dt.date(2020, 9, 15)) -> list[str]:
+    return [code for code, item in catalog.checklist_for("papi-xa", day).on(day).items.items() if item.required]
 
 
 # ---------------------------------------------------------------- login, session, CSRF
@@ -145,12 +145,17 @@ def test_a_mutation_without_the_csrf_header_is_refused(app):
 def test_checklists_list_and_detail_follow_the_catalog(app, catalog):
     api = Api(app, "commune-phucxa")
     listed = api.get("/checklists").get_json()["checklists"]
-    assert {"id": "papi-xa", "version": 1, "effective_from": "2020-01-01", "effective_to": None} \
-        .items() <= listed[0].items()
-    detail = api.get("/checklists/papi-xa").get_json()
+    assert [(c["version"], c["effective_from"], c["effective_to"]) for c in listed] == [
+        (1, "2020-06-11", "2025-06-30"), (2, "2025-07-01", None)]
+    assert listed[1]["basis"][0] == {"instrument": "kh-179-2021", "text": "Kế hoạch số 179/KH-UBND ngày 04/8/2021 của "
+                                     "UBND Thành phố", "effective_from": "2021-08-04", "effective_to": "2025-12-31",
+                                     "verified": True}
+    detail = api.get("/checklists/papi-xa").get_json()  # the version in force today, its items of today
+    assert detail["version"] == 2 and "không phải điểm PAPI" in detail["scoring"]["explanation"]
     assert [s["code"] for s in detail["sections"]] == ["TG", "CK", "GT", "TN", "TT", "DV", "MT", "DT"]
     items = {i["code"]: i for s in detail["sections"] for i in s["items"]}
-    expected = catalog.latest("papi-xa").items
+    today = today_in_vietnam()
+    expected = catalog.checklist_for("papi-xa", today).on(today).items
     assert list(items) == list(expected)
     for code, item in expected.items():
         got = items[code]
@@ -159,12 +164,18 @@ def test_checklists_list_and_detail_follow_the_catalog(app, catalog):
                (item.question, item.type, item.na_allowed, item.required, item.evidence, item.guidance,
                 item.min, item.max, item.unit, item.input_only)
     assert [c["value"] for c in items["CK-01"]["choices"]] == ["tot", "cu_nat", "khong_co"]
-    assert [c for c, i in items.items() if not i["required"]] == ["CK-07", "CK-08"]
+    assert [c for c, i in items.items() if not i["required"]] == ["CK-07", "CK-14"]
     assert [c for c, i in items.items() if i["evidence"]] == ["CK-01", "CK-02", "CK-03", "GT-03", "GT-04"]
     assert [c for c, i in items.items() if i["input_only"]] == ["CK-06", "TT-02", "TT-06", "DT-02"]
-    assert api.get("/checklists/papi-xa?version=1").get_json() == detail
-    assert api.get("/checklists/papi-xa?date=2021-05-01").get_json() == detail
-    assert_vietnamese_error(api.get("/checklists/papi-xa?date=2019-05-01"), 404)
+    assert "CK-12" not in items and "CK-16" in items and items["DT-05"]["effective_from"] == "2026-07-01"
+    assert api.get(f"/checklists/papi-xa?date={today.isoformat()}").get_json() == detail
+    whole = api.get("/checklists/papi-xa?version=2").get_json()  # the version in full: items of every day
+    ended = {i["code"]: i["effective_to"] for s in whole["sections"] for i in s["items"] if i["effective_to"]}
+    assert ended == {"TG-04": "2025-12-31", "CK-05": "2025-12-31", "CK-08": "2026-03-31", "GT-01": "2025-12-31",
+                     "GT-02": "2025-12-31", "DV-01": "2025-12-31", "DV-05": "2025-12-31", "DT-03": "2025-12-31",
+                     "DT-04": "2025-12-31"}
+    assert api.get("/checklists/papi-xa?version=1").get_json() == api.get("/checklists/papi-xa?date=2021-05-01").get_json()
+    assert_vietnamese_error(api.get("/checklists/papi-xa?date=2020-06-10"), 404)
     assert_vietnamese_error(api.get("/checklists/papi-xa?version=9"), 404)
     assert_vietnamese_error(api.get("/checklists/khong-co"), 404)
     assert api.get("/checklists/papi-xa?version=abc").status_code == 422
@@ -180,12 +191,15 @@ def test_units_as_they_were_on_a_date(app):
     badinh = api.get("/units?district=001&date=2020-09-15").get_json()
     assert "districts" not in badinh and len(badinh["communes"]) == 14
     assert {c["district_code"] for c in badinh["communes"]} == {"001"}
-    after = api.get("/units?date=2025-09-15").get_json()  # the 2025 reform: no districts, merged communes
-    assert after["districts"] == []
+    after = api.get("/units?date=2025-09-15").get_json()  # the 2025 reform: merged communes, the department's groups
+    assert [(d["code"], d["name"], d["kind"]) for d in after["districts"]] == [
+        ("001", "Cụm Ba Đình", "cum"), ("002", "Cụm Hoàn Kiếm", "cum"), ("006", "Cụm Đống Đa", "cum")]
     assert [c["code"] for c in after["communes"]] == ["00004", "00008", "00025", "00070", "00097", "00190", "00226"]
+    grouped = api.get("/units?district=001&date=2025-09-15").get_json()
+    assert [c["name"] for c in grouped["communes"]] == ["Phường Ba Đình", "Phường Ngọc Hà", "Phường Giảng Võ"]
     today = api.get("/units").get_json()
     assert today["date"] == today_in_vietnam().isoformat()  # Hà Nội's date, not the server's zone
-    assert_vietnamese_error(api.get("/units?district=001&date=2025-09-15"), 404)
+    assert_vietnamese_error(api.get("/units?district=003&date=2025-09-15"), 404)
     assert "date" in assert_vietnamese_error(api.get("/units?date=15/09/2020"), 422)["errors"]
 
 
@@ -367,11 +381,13 @@ def test_finalize_lists_missing_codes_then_matches_the_evaluation_contract(app, 
     assert expected["missing"] == []
     assert [f["code"] for f in expected["findings"]] == ["TG-02", "CK-05", "GT-03", "DV-03", "J-01", "E-01",
                                                          "E-01"]
+    assert [f.pop("deadline_provisional") for f in result["findings"]] == [False] * 7  # deadlines of 2020
     assert result["findings"] == expected["findings"]
     assert result["scores"] == expected["scores"]
     assert result["status"] == "finalised" and re.fullmatch(r"[0-9a-f]{64}", result["minutes_sha256"])
 
     detail = api.get(f"/inspections/{inspection}").get_json()
+    assert {f.pop("deadline_provisional") for f in detail["findings"]} == {False}
     assert (detail["findings"], detail["scores"], detail["status"]) == (expected["findings"], expected["scores"],
                                                                        "finalised")
     assert detail["total_score"] == expected["scores"]["total"]
@@ -444,6 +460,7 @@ def test_create_answer_finalize_round_trip_on_both_databases(db_app, catalog):
     done = api.post(f"/inspections/{inspection}/finalize").get_json()
     answered = {code: value for code, value in answers.items() if value is not None}
     expected = evaluate(compliant_doc() | {"answers": answered, "evidence": {"CK-02": 1}}, catalog)
+    assert {f.pop("deadline_provisional") for f in done["findings"]} == {False}
     assert (done["findings"], done["scores"]) == (expected["findings"], expected["scores"])
     assert "CK-07" in [f["code"] for f in expected["findings"]]  # not disclosed by the inspection date
     detail = api.get(f"/inspections/{inspection}").get_json()
