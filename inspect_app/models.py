@@ -14,9 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
 
+# "district" is the intermediate level in both eras (see services.units): a quận, huyện or thị xã before
+# 1/7/2025, a group of communes (cụm) the department defines after it; users see it as "địa bàn".
 ROLES = {
     "admin": "Quản trị (Sở Nội vụ)",
-    "district": "Cán bộ cấp huyện",
+    "district": "Cán bộ theo dõi địa bàn",
     "inspector": "Thành viên đoàn kiểm tra",
     "commune": "Cán bộ UBND cấp xã",
 }

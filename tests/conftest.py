@@ -83,13 +83,14 @@ def seed(app, password_hash: str) -> None:
     """A fresh schema with the small unit files and one account of each role."""
     from inspect_app.extensions import db
     from inspect_app.models import Team, User
-    from inspect_app.services.units import import_merges, import_units
+    from inspect_app.services.units import import_groups, import_merges, import_units
 
     with app.app_context():
         db.drop_all()
         db.create_all()
         import_units(db.session, DATA / "units_small.csv", dt.date(2020, 1, 1))
         import_merges(db.session, DATA / "merges_small.csv", dt.date(2025, 7, 1))
+        import_groups(db.session, DATA / "groups_small.csv", dt.date(2025, 7, 1))
         team = Team(name="Đoàn kiểm tra số 1 - Sở Nội vụ")
         db.session.add(team)
         for username, (role, scope) in ACCOUNTS.items():

@@ -27,7 +27,7 @@ from .units import in_force
 
 CHECKLIST = "papi-xa"
 CITY_NAME = "Thành phố Hà Nội"
-NO_DISTRICT = "Không trực thuộc quận, huyện"
+NO_DISTRICT = "Chưa xếp địa bàn"
 BIN_WIDTH = 5  # histogram of totals out of 80: 16 bins of 5 points
 MAX_TOTAL = 80
 VN_OFFSET = dt.timedelta(hours=7)
@@ -84,11 +84,19 @@ def district_scope(session: Session, user: User, code: str) -> Scope:
     """One district's dashboard, for admins, inspectors and that district's officers."""
     if not (sees_city(user) or (user.role == "district" and user.district_code == code)):
         raise Forbidden("Bạn chỉ xem được số liệu của đơn vị mình.")
-    name = session.scalar(select(AdminUnit.name).where(AdminUnit.level == "district", AdminUnit.code == code)
-                          .order_by(AdminUnit.valid_from.desc()).limit(1))
-    if name is None:
-        raise NotFound(f"Không có quận, huyện mã {code}.")
-    return Scope("district", code, name)
+    return Scope("district", code, area_name(session, code))
+
+
+def area_name(session: Session, code: str) -> str:
+    """The area's name, with its former name when the 2025 reform turned a district into a group of communes:
+    "Cụm Ba Đình (đến 30/06/2025: Quận Ba Đình)"."""
+    units = session.execute(select(AdminUnit.name, AdminUnit.valid_to).where(
+        AdminUnit.level == "district", AdminUnit.code == code).order_by(AdminUnit.valid_from.desc())).all()
+    if not units:
+        raise NotFound(f"Không có địa bàn mã {code}.")
+    (latest, _), *earlier = units
+    former = [f"đến {until:%d/%m/%Y}: {name}" for name, until in earlier if name != latest and until]
+    return f"{latest} ({'; '.join(former)})" if former else latest
 
 
 def commune_scope(session: Session, user: User, code: str) -> Scope:
@@ -107,7 +115,7 @@ def commune_scope(session: Session, user: User, code: str) -> Scope:
         if unit is None:
             raise NotFound(f"Không có xã, phường mã {code}.")
         if district and (unit.parent is None or unit.parent.code != district):
-            raise Forbidden("Bạn chỉ xem được số liệu của các xã, phường thuộc quận, huyện mình.")
+            raise Forbidden("Bạn chỉ xem được số liệu của các xã, phường thuộc địa bàn mình.")
         name = unit.name
     return Scope("commune", code, name, district_code=district)
 
@@ -443,14 +451,10 @@ def top_violations(session: Session, catalog: Catalog, scope: Scope, year: int, 
              .where(FindingRecord.kind == "violation")
              .group_by(FindingRecord.rule_id, FindingRecord.code)
              .order_by(count.desc(), FindingRecord.code, FindingRecord.rule_id).limit(limit))
-    rules = {r.id: r for r in catalog.rulesets[CHECKLIST].rules} if CHECKLIST in catalog.rulesets else {}
-    rows = []
-    for rule_id, code, n, communes, title, basis in session.execute(query):
-        rule = rules.get(rule_id)
-        if rule is not None:  # the rule's own words: a stored title may carry an escalation or a code
-            title = rule.title.replace(" {code}", "").replace("{code}", "")
-        rows.append(ViolationRow(rule_id, code, title, n, communes, basis))
-    return rows
+    titles = catalog.rule_titles(CHECKLIST, dt.date(year, 12, 31))
+    # the rule's own words: a stored title may carry an escalation or a code
+    return [ViolationRow(rule_id, code, titles.get(rule_id, title), n, communes, basis)
+            for rule_id, code, n, communes, title, basis in session.execute(query)]
 
 
 def overview(session: Session, catalog: Catalog, scope: Scope, year: int | None, as_of: dt.date,

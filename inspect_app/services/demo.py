@@ -48,13 +48,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..domain.assessment import parse_document
 from ..domain.catalog import Catalog
-from ..domain.checklists import NOT_APPLICABLE, Checklist, last_quarter_end_before, today_in_vietnam
+from ..domain.checklists import NOT_APPLICABLE, Checklist, Item, last_period_end_before, today_in_vietnam
 from ..domain.rules import Finding
 from ..evaluation import evaluate_input
 from ..extensions import db
 from ..models import (FINALISED, SUPERSEDED, AdminUnit, Answer, AuditEntry, CommuneRep, FindingRecord, Inspection,
                       InspectionMember, Photo, RemediationAction, RemediationEvidence, User)
 from . import Invalid
+from .remediation import STATUS_LABELS
+from .units import GROUP_KIND
 
 CHECKLIST = "papi-xa"
 SEED_ACTION = "seed_demo"
@@ -70,7 +72,7 @@ BASE_FAIL = {
     "TG-01": .05, "TG-02": .15, "TG-03": .12, "TG-04": .10, "TG-05": .06, "TG-06": .08, "TG-07": .08,
     "TG-08": .07, "TG-09": .10,
     "CK-01": .15, "CK-02": .08, "CK-03": .06, "CK-04": .15, "CK-05": .12, "CK-07": .12, "CK-08": .20,
-    "CK-09": .05, "CK-10": .08, "CK-11": .04, "CK-12": .07, "CK-13": .06,
+    "CK-09": .05, "CK-10": .08, "CK-11": .04, "CK-12": .07, "CK-13": .06, "CK-14": .20, "CK-15": .15, "CK-16": .10,
     "GT-01": .06, "GT-02": .10, "GT-03": .15, "GT-04": .07, "GT-05": .12, "GT-06": .10, "GT-07": .08,
     "GT-08": .08, "GT-09": .25, "GT-10": .10,
     "TN-01": .05, "TN-02": .06, "TN-03": .10, "TN-04": .05,
@@ -80,7 +82,8 @@ BASE_FAIL = {
     "DT-01": .10, "DT-03": .15, "DT-04": .10,
 }
 # "Không áp dụng" where the checklist allows it: no election, no contribution, no recruitment...
-NA_RATE = {"TG-06": .55, "TG-07": .30, "CK-09": .03, "CK-13": .40, "TN-01": .50, "TN-04": .55, "DV-06": .10}
+NA_RATE = {"TG-06": .55, "TG-07": .30, "CK-09": .03, "CK-13": .40, "CK-15": .05, "CK-16": .25, "TN-01": .50,
+           "TN-04": .55, "DV-06": .10}
 # Commune profiles: share, yearly change of the failure log-odds, share of actions verified.
 PROFILES = {"improving": (.35, -.35, .9), "steady": (.50, -.08, .8), "stubborn": (.15, .05, .4)}
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý")
@@ -108,7 +111,7 @@ class SeedResult:
     seconds: float
 
     def summary(self) -> str:
-        statuses = ", ".join(f"{n} {s}" for s, n in sorted(self.actions.items()))
+        statuses = ", ".join(f"{n} {STATUS_LABELS.get(s, s).lower()}" for s, n in sorted(self.actions.items()))
         span = f"{self.years[0]}–{self.years[-1]}" if self.years else "—"
         return (f"Đã tạo {self.inspections} phiếu kiểm tra mẫu ({self.revisions} bản sửa đổi) của {self.communes} xã, "
                 f"năm {span}: {self.answers} câu trả lời, {self.photos} ảnh, {self.findings} phát hiện "
@@ -216,7 +219,7 @@ class DemoSeeder:
         self.actor, self.photo = actor, photo
         self.profiles: dict[tuple[str, dt.date], _Profile] = {}
         self.district_effects: dict[str, float] = {}
-        self.last: dict[str, _Planned] = {}  # by commune code: what finalize's previous_inspection finds
+        self.last: dict[int, _Planned] = {}  # by unit id: what finalize finds as the previous inspection
         self.planned: list[_Planned] = []
         self.communes: set[int] = set()
 
@@ -252,7 +255,8 @@ class DemoSeeder:
                 roll -= share
             _, slope, diligence = PROFILES[kind]
             weak = frozenset(rng.sample(sorted(BASE_FAIL), rng.randint(2, 4))) if kind == "stubborn" else frozenset()
-            villages = rng.randint(10, 40) if unit.kind == "phuong" else rng.randint(6, 20)  # tổ dân phố / thôn
+            merged = unit.parent is not None and unit.parent.kind == GROUP_KIND  # the 2025 reform merged 3–5 units
+            villages = (rng.randint(10, 40) if unit.kind == "phuong" else rng.randint(6, 20)) * (4 if merged else 1)
             self.profiles[key] = _Profile(
                 effect=self.district_effects[district] + rng.gauss(0, .5), slope=slope + rng.gauss(0, .06),
                 diligence=diligence, stubborn=kind == "stubborn", weak=weak, villages=villages,
@@ -260,7 +264,6 @@ class DemoSeeder:
         return self.profiles[key]
 
     def plan(self, years: range, communes: int | None) -> None:
-        checklist_cache: dict[int, Checklist] = {}
         for index, year in enumerate(years):
             start, end, units = self.round_of(year)
             if communes is not None:
@@ -270,9 +273,7 @@ class DemoSeeder:
                 day = self._working_day(rng, start, end)
                 if day > self.as_of:
                     continue  # the round has not reached this commune yet
-                checklist = checklist_cache.get(year) or self.catalog.checklist_for(CHECKLIST, day)
-                checklist_cache[year] = checklist
-                self._inspect(rng, unit, day, index, checklist)
+                self._inspect(rng, unit, day, index, self.catalog.checklist_for(CHECKLIST, day).on(day))
         for last in self.last.values():
             self._settle(last, None)
 
@@ -286,7 +287,7 @@ class DemoSeeder:
 
     def _inspect(self, rng: random.Random, unit: AdminUnit, day: dt.date, index: int, checklist: Checklist) -> None:
         profile = self.profile(unit)
-        previous = self.last.get(unit.code)
+        previous = self.last.get(unit.id)
         if previous is not None:
             self._settle(previous, day)
         seen = {}  # item code -> status of the previous finding on that item, as this inspection sees it
@@ -311,7 +312,7 @@ class DemoSeeder:
                 final = self._evaluated(f"{key}-r2", unit, day, profile.villages, corrected, corrected_photos,
                                         previous, team, reps, _utc(revised_on, 15))
                 final.revision, final.replaces, original.superseded = 2, original, True
-        self.last[unit.code] = final
+        self.last[unit.id] = final
 
     def _answers(self, rng: random.Random, profile: _Profile, day: dt.date, index: int, checklist: Checklist,
                  seen: dict[str, str]) -> tuple[dict[str, Any], dict[str, int]]:
@@ -325,7 +326,7 @@ class DemoSeeder:
                                     (code == "TG-08" and answers.get("TG-07") == NOT_APPLICABLE)):
                 answers[code] = NOT_APPLICABLE
                 continue
-            value = self._value(rng, code, item.type, fail, villages, day, answers)
+            value = self._value(rng, item, fail, villages, day, answers)
             if value is not None:
                 answers[code] = value
             if item.evidence:
@@ -350,9 +351,10 @@ class DemoSeeder:
         return min(p, .97)
 
     @staticmethod
-    def _value(rng: random.Random, code: str, kind: str, fail: bool, villages: int, day: dt.date,
+    def _value(rng: random.Random, item: Item, fail: bool, villages: int, day: dt.date,
                answers: dict[str, Any]) -> Any:
         """One answer that fails (or passes) its item's rule, consistent with the answers before it."""
+        code, kind = item.code, item.type
         if code == "CK-01":
             return rng.choice(("cu_nat", "cu_nat", "khong_co")) if fail else "tot"
         if code == "GT-03":
@@ -394,14 +396,14 @@ class DemoSeeder:
             if not fail:
                 return (decided + dt.timedelta(days=rng.randint(2, 30))).isoformat()
             return None if rng.random() < .4 else (decided + dt.timedelta(days=rng.randint(31, 60))).isoformat()
-        if code == "CK-08":
-            quarter = last_quarter_end_before(day)
-            elapsed = (day - quarter).days
-            if fail and elapsed > 15:
-                if rng.random() < .4 or elapsed < 17:
+        if item.due is not None and item.due.kind == "after_period_end":  # CK-08, CK-14: the last period's report
+            period_end = last_period_end_before(day, item.due.months)
+            allowed, elapsed = item.due.days, (day - period_end).days
+            if fail and elapsed > allowed:
+                if rng.random() < .4 or elapsed < allowed + 2:
                     return None
-                return (quarter + dt.timedelta(days=rng.randint(16, min(45, elapsed)))).isoformat()
-            disclosed = quarter + dt.timedelta(days=rng.randint(1, 15))
+                return (period_end + dt.timedelta(days=rng.randint(allowed + 1, min(45, elapsed)))).isoformat()
+            disclosed = period_end + dt.timedelta(days=rng.randint(1, allowed))
             return disclosed.isoformat() if disclosed <= day else None
         raise ValueError(f"no demo answer for {code} ({kind})")
 
@@ -418,7 +420,7 @@ class DemoSeeder:
     def _team(self, rng: random.Random, district: AdminUnit | None) -> list[dict[str, str]]:
         team = [{"name": _name(rng), "position": rng.choice(LEADS), "role": "truong_doan"},
                 {"name": _name(rng), "position": "Chuyên viên Sở Nội vụ", "role": "thanh_vien"}]
-        if district is not None:
+        if district is not None and district.kind != GROUP_KIND:  # after 2025 no district office joins
             team.append({"name": _name(rng), "position": f"Chuyên viên Phòng Nội vụ {district.name}",
                          "role": "thanh_vien"})
         return team
@@ -670,8 +672,8 @@ def _years_option(ctx, param, value: str) -> range:
 
 
 @click.command("seed-demo")
-@click.option("--years", default="2020-2025", show_default=True, callback=_years_option,
-              help="Các năm kiểm tra, ví dụ 2020-2025 hoặc 2024.")
+@click.option("--years", default="2020-2026", show_default=True, callback=_years_option,
+              help="Các năm kiểm tra, ví dụ 2020-2026 hoặc 2024.")
 @click.option("--communes", type=click.IntRange(min=1), default=None,
               help="Chỉ tạo cho N xã đầu tiên (theo mã) mỗi năm; mặc định: mọi xã có hiệu lực.")
 @click.option("--seed", type=int, default=122, show_default=True,

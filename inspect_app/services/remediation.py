@@ -51,7 +51,7 @@ DEFAULT_LIMIT = 1000
 NOT_FOUND_MESSAGE = "Không tìm thấy việc khắc phục này."
 VIEW_MESSAGE = "Bạn không có quyền xem việc khắc phục này."
 SUBMIT_MESSAGE = "Chỉ cán bộ UBND của xã, phường này mới gửi minh chứng khắc phục."
-REVIEW_MESSAGE = "Chỉ thành viên đoàn kiểm tra, cán bộ quận, huyện phụ trách hoặc quản trị mới xác nhận hay trả lại."
+REVIEW_MESSAGE = "Chỉ thành viên đoàn kiểm tra, cán bộ theo dõi địa bàn hoặc quản trị mới xác nhận hay trả lại."
 
 
 # ---------------------------------------------------------------- reading

@@ -1,4 +1,4 @@
-"""Reminders: a digest per district of remediation due within five working days and overdue.
+"""Reminders: a digest per area (địa bàn) of remediation due within five working days and overdue.
 
 The date is always passed in (`--as-of`), so a reminder run can be replayed or tested for any day.
 """
@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from ..domain.checklists import format_vn_date
 from ..domain.deadlines import WorkingCalendar
 from ..models import FindingRecord, Inspection, RemediationAction, User
+from .dashboard import NO_DISTRICT
 
 DUE_SOON_WORKING_DAYS = 5
 PENDING = ("open", "submitted")
-NO_DISTRICT = "Các xã, phường (không còn cấp huyện từ 01/07/2025)"
 
 
 @dataclass(frozen=True)

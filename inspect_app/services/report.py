@@ -51,9 +51,9 @@ from ..domain.checklists import VIETNAM
 from ..models import FINALISED, SUPERSEDED, AdminUnit, FindingRecord, Inspection, RemediationAction, User
 from ..pdf import minutes as pdf_minutes
 from . import Forbidden, Invalid
-from .dashboard import (CHECKLIST, CITY, NO_DISTRICT, VN_OFFSET, Scope, ViolationRow, dimensions, district_scope,
-                        latest_inspections, overdue_actions, sees_city)
-from .units import in_force
+from .dashboard import (CHECKLIST, CITY, NO_DISTRICT, VN_OFFSET, Scope, ViolationRow, area_name, dimensions,
+                        district_scope, latest_inspections, overdue_actions, sees_city)
+from .units import GROUP_KIND, in_force
 
 TITLE = "BÁO CÁO TỔNG HỢP KẾT QUẢ KIỂM TRA CÁC NHIỆM VỤ CẢI THIỆN CHỈ SỐ PAPI"
 TOP_VIOLATIONS = 15
@@ -112,27 +112,24 @@ def parse_day(raw: Any) -> dt.date | None:
     raise ValueError(raw)
 
 
-def district_names(session: Session) -> dict[str, str]:
-    """Every district code ever imported, with its latest name: {code: name}, by code."""
-    rows = session.execute(select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "district")
-                           .order_by(AdminUnit.code, AdminUnit.valid_from))
-    return dict(rows.all())
-
-
 def scope_choices(session: Session, user: User) -> dict[str, str]:
-    """The scopes this user may pick on the form: {param: label}."""
+    """The scopes this user may pick on the form: {param: label}, each area with its former name."""
+    codes = sorted(set(session.scalars(select(AdminUnit.code).where(AdminUnit.level == "district"))))
     if sees_city(user):
-        return {CITY_PARAM: "Toàn thành phố"} | district_names(session)
-    if user.role == "district" and user.district_code:
-        names = district_names(session)
-        return {user.district_code: names.get(user.district_code, user.district_code)}
+        return {CITY_PARAM: "Toàn thành phố"} | {code: area_name(session, code) for code in codes}
+    if user.role == "district" and user.district_code in codes:
+        return {user.district_code: area_name(session, user.district_code)}
     return {}
 
 
-def _issuer(user: User, scope: Scope) -> tuple[str, str]:
-    """Who signs: Sở Nội vụ; a district officer reports for their district's UBND (Phòng Nội vụ)."""
+def _issuer(session: Session, user: User, scope: Scope, today: dt.date) -> tuple[str, str]:
+    """Who signs: Sở Nội vụ; while districts existed, a district officer reported for their district's UBND
+    (Phòng Nội vụ). From 1/7/2025 an area is a group of communes that the Sở Nội vụ follows itself."""
     if user.role == "district" and scope.level == "district":
-        return f"UBND {pdf_minutes.upper_vn(scope.name)}", "PHÒNG NỘI VỤ"
+        district = session.scalar(select(AdminUnit).where(AdminUnit.level == "district", AdminUnit.code == scope.code,
+                                                          *in_force(today)))
+        if district is not None and district.kind != GROUP_KIND:
+            return f"UBND {pdf_minutes.upper_vn(district.name)}", "PHÒNG NỘI VỤ"
     return "UBND THÀNH PHỐ HÀ NỘI", "SỞ NỘI VỤ"
 
 
@@ -146,7 +143,7 @@ def resolve_request(session: Session, user: User, args: Mapping[str, Any], today
     if user.role == "commune":
         raise Forbidden("Tài khoản cấp xã không lập báo cáo tổng hợp.")
     if not (sees_city(user) or (user.role == "district" and user.district_code)):
-        raise Forbidden("Tài khoản chưa được gắn với quận, huyện nào nên không lập được báo cáo.")
+        raise Forbidden("Tài khoản chưa được gắn với địa bàn nào nên không lập được báo cáo.")
     errors: dict[str, str] = {}
     days: dict[str, dt.date | None] = {}
     for field, label in (("from", "Ngày bắt đầu"), ("to", "Ngày kết thúc")):
@@ -171,21 +168,21 @@ def resolve_request(session: Session, user: User, args: Mapping[str, Any], today
         code = None if sees_city(user) else user.district_code
     elif raw_scope == CITY_PARAM:
         if not sees_city(user):
-            raise Forbidden("Bạn chỉ lập được báo cáo của quận, huyện mình.")
+            raise Forbidden("Bạn chỉ lập được báo cáo của địa bàn mình.")
     elif isinstance(raw_scope, str) and raw_scope.isascii() and raw_scope.isdigit() \
             and len(raw_scope) <= MAX_CODE_LENGTH:
         code = raw_scope
         if session.scalar(select(AdminUnit.id).where(AdminUnit.level == "district", AdminUnit.code == code)
                           .limit(1)) is None:
-            errors["scope"] = f"Không có quận, huyện mã {code}."
+            errors["scope"] = f"Không có địa bàn mã {code}."
     else:
-        errors["scope"] = "Phạm vi báo cáo phải là toàn thành phố hoặc mã một quận, huyện (chữ số)."
+        errors["scope"] = "Phạm vi báo cáo phải là toàn thành phố hoặc mã một địa bàn (chữ số)."
     if errors:
         raise Invalid("Tham số báo cáo chưa hợp lệ.", errors=errors)
     if code is not None and not sees_city(user) and code != user.district_code:
-        raise Forbidden("Bạn chỉ lập được báo cáo của quận, huyện mình.")
+        raise Forbidden("Bạn chỉ lập được báo cáo của địa bàn mình.")
     scope = CITY if code is None else district_scope(session, user, code)
-    return ReportRequest(scope, first, last, _issuer(user, scope))
+    return ReportRequest(scope, first, last, _issuer(session, user, scope, today))
 
 
 # --- the results ---------------------------------------------------------------------------------------
@@ -302,7 +299,7 @@ class SummaryReport:
     @property
     def area_label(self) -> str:
         """What the rows of parts 2 and 4 are: districts for the city, communes for a district."""
-        return "Quận, huyện" if self.city else "Xã, phường"
+        return "Địa bàn" if self.city else "Xã, phường"
 
     @property
     def scope_label(self) -> str:
@@ -409,15 +406,7 @@ def _scores(session: Session, dims: list[tuple[str, str]], scope: Scope, counted
     return rows, row(scope.code, scope.name, n, values)
 
 
-def _rule_titles(catalog: Catalog) -> dict[str, str]:
-    """Each rule's own title, without the {code} placeholder (a stored title may carry an escalation)."""
-    ruleset = catalog.rulesets.get(CHECKLIST)
-    if ruleset is None:
-        return {}
-    return {r.id: r.title.replace(" {code}", "").replace("{code}", "") for r in ruleset.rules}
-
-
-def _violations(session: Session, catalog: Catalog, per_year) -> list[ViolationRow]:
+def _violations(session: Session, catalog: Catalog, per_year, last: dt.date) -> list[ViolationRow]:
     """Part 3: the violations found most often, each counted once per finding; communes distinct."""
     count = func.count(FindingRecord.id)
     query = (select(FindingRecord.rule_id, FindingRecord.code, count, func.count(func.distinct(per_year.c.unit_id)),
@@ -426,7 +415,7 @@ def _violations(session: Session, catalog: Catalog, per_year) -> list[ViolationR
              .where(FindingRecord.kind == "violation")
              .group_by(FindingRecord.rule_id, FindingRecord.code)
              .order_by(count.desc(), FindingRecord.code, FindingRecord.rule_id).limit(TOP_VIOLATIONS))
-    titles = _rule_titles(catalog)
+    titles = catalog.rule_titles(CHECKLIST, last)
     return [ViolationRow(rule_id, code, titles.get(rule_id, title), n, communes, basis)
             for rule_id, code, n, communes, title, basis in session.execute(query)]
 
@@ -526,7 +515,7 @@ def build_report(session: Session, catalog: Catalog, request: ReportRequest,
     return SummaryReport(
         request=request, generated=generated, reference_date=reference, dimensions=dims,
         coverage=coverage, coverage_total=coverage_total, scores=scores, scores_total=scores_total,
-        violations=_violations(session, catalog, per_year), remediation=remediation,
+        violations=_violations(session, catalog, per_year, last), remediation=remediation,
         remediation_total=remediation_total, repeats=_repeats(session, per_year),
         communes=_communes(session, dims, counted))
 
@@ -643,7 +632,7 @@ def to_xlsx(report: SummaryReport) -> bytes:
     area = report.area_label
 
     _sheet(book, report, "1. Kết quả kiểm tra", "I. SỐ XÃ, PHƯỜNG ĐÃ ĐƯỢC KIỂM TRA THEO QUẬN, HUYỆN", [
-        ("STT", 6, "int"), ("Quận, huyện", 30, "text"), ("Số xã, phường có hiệu lực", 16, "int"),
+        ("STT", 6, "int"), ("Địa bàn", 30, "text"), ("Số xã, phường có hiệu lực", 16, "int"),
         ("Số xã, phường đã kiểm tra", 16, "int"), ("Tỷ lệ đã kiểm tra", 12, "share"),
         ("Số xã, phường chưa kiểm tra", 16, "int"),
     ], [[n, r.name, r.in_force, r.inspected, r.share, r.in_force - r.inspected]
@@ -657,7 +646,7 @@ def to_xlsx(report: SummaryReport) -> bytes:
         ("STT", 6, "int"), (area, 28, "text"), ("Số xã, phường đã kiểm tra" if report.city else "Ngày kiểm tra",
                                                 14, "int" if report.city else "date"),
         *[(f"{code} — {title} (thang 10)", 13, "score") for code, title in dims],
-        ("Tổng điểm (thang 80)", 12, "score"),
+        ("Điểm tuân thủ (thang 80)", 12, "score"),
     ], [[n, r.name, r.inspected if report.city else _commune_date(report, r.code),
          *[r.averages[c] for c, _ in dims], r.total] for n, r in enumerate(report.scores, start=1)],
         [None, f"Bình quân {report.scope_label.lower() if report.city else report.scope.name}",
@@ -682,7 +671,7 @@ def to_xlsx(report: SummaryReport) -> bytes:
          total.verified_share], (explained["remediation"],))
 
     _sheet(book, report, "5. Tái phạm", "V. XÃ, PHƯỜNG TÁI PHẠM HOẶC CHẬM KHẮC PHỤC", [
-        ("STT", 6, "int"), ("Quận, huyện", 24, "text"), ("Xã, phường", 26, "text"), ("Mã xã", 8, "text"),
+        ("STT", 6, "int"), ("Địa bàn", 24, "text"), ("Xã, phường", 26, "text"), ("Mã xã", 8, "text"),
         ("Ngày kiểm tra gần nhất có tái phạm, chậm khắc phục", 16, "date"),
         ("Số lần kiểm tra có tái phạm, chậm khắc phục", 14, "int"),
         ("Số tồn tại tái phạm", 11, "int"), ("Tồn tại tái phạm", 22, "wrap"),
@@ -697,9 +686,9 @@ def to_xlsx(report: SummaryReport) -> bytes:
         (explained["repeats"],))
 
     _sheet(book, report, "Phụ lục - Xã, phường", "PHỤ LỤC: KẾT QUẢ KIỂM TRA TỪNG XÃ, PHƯỜNG (LẦN CUỐI TRONG KỲ)", [
-        ("STT", 6, "int"), ("Quận, huyện", 24, "text"), ("Mã xã", 8, "text"), ("Xã, phường", 26, "text"),
+        ("STT", 6, "int"), ("Địa bàn", 24, "text"), ("Mã xã", 8, "text"), ("Xã, phường", 26, "text"),
         ("Ngày kiểm tra", 13, "date"), *[(f"{code} (thang 10)", 9, "score") for code, _ in dims],
-        ("Tổng điểm (thang 80)", 11, "score"), ("Mã phiếu", 9, "int"),
+        ("Điểm tuân thủ (thang 80)", 11, "score"), ("Mã phiếu", 9, "int"),
     ], [[n, r.district_name, r.commune_code, r.commune_name, r.inspection_date, *[r.scores[c] for c, _ in dims],
          r.total, r.inspection_id] for n, r in enumerate(report.communes, start=1)])
 
@@ -790,5 +779,5 @@ def render_pdf(html: str, identifier: bytes) -> bytes:
 
 
 __all__ = ["CoverageRow", "RemediationRow", "RepeatRow", "ReportRequest", "ScoreRow", "SummaryReport", "TITLE",
-           "build_report", "counted_in_period", "counted_per_year", "district_names", "file_name", "notes",
+           "build_report", "counted_in_period", "counted_per_year", "file_name", "notes",
            "parse_day", "resolve_request", "scope_choices", "to_pdf", "to_xlsx"]

@@ -4,6 +4,12 @@ A reform is a data import: the three-level file creates districts and communes f
 a merge file lists the whole new system (communes, each with the old communes merged into it),
 so from its effective date its communes exist and every older unit, district or commune, ends
 the day before. Codes are reused across reforms: a unit is always looked up with a date.
+
+The intermediate level (`level = "district"`, the "địa bàn" of accounts, dashboards and
+reports) has a form in both eras: a quận, huyện or thị xã before 1/7/2025; after it, when
+districts no longer exist, a group of communes (cụm, kind "cum") that the department defines
+in a groups file, e.g. by former district, reusing that district's code so that an account
+scoped to it keeps its history.
 """
 from __future__ import annotations
 
@@ -20,7 +26,9 @@ from . import Invalid
 
 UNITS_COLUMNS = ["district_code", "district_name", "district_type", "commune_code", "commune_name", "commune_type"]
 MERGE_COLUMNS = ["commune_code_2025", "commune_name_2025", "old_commune_code", "old_commune_name", "merge_type"]
+GROUP_COLUMNS = ["group_code", "group_name", "commune_code_2025", "commune_name_2025"]
 COMMUNE_KINDS = {"Phường": "phuong", "Xã": "xa", "Thị trấn": "thi-tran"}
+GROUP_KIND = "cum"
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,44 @@ def import_merges(session: Session, path: Path, effective: dt.date) -> ImportRes
         if unit.id not in new_ids:  # the file is the whole new system: what it does not list ends
             unit.valid_to = day_before
             ended += 1
+    session.flush()
+    return ImportResult(created, ended, skipped)
+
+
+def import_groups(session: Session, path: Path, effective: dt.date) -> ImportResult:
+    """Group the communes in force on `effective` into the department's areas (cụm) from that day.
+
+    Groups in force the day before end then, so a regrouping is a new file with a later date.
+    """
+    rows = _rows(path, GROUP_COLUMNS)
+    communes = {u.code: u for u in communes_on(session, effective)}
+    unknown = sorted({row["commune_code_2025"] for row in rows} - set(communes))
+    if unknown:
+        raise Invalid(f"{path.name}: không có xã, phường mã {', '.join(unknown[:10])} vào ngày {effective:%d/%m/%Y}")
+    ungrouped = sorted(set(communes) - {row["commune_code_2025"] for row in rows})
+    if ungrouped:
+        raise Invalid(f"{path.name}: tệp phải xếp mọi xã, phường vào một cụm; còn thiếu {', '.join(ungrouped[:10])}")
+    groups: dict[str, AdminUnit] = {}
+    created = ended = skipped = 0
+    day_before = effective - dt.timedelta(days=1)
+    for old in session.scalars(select(AdminUnit).where(AdminUnit.level == "district", AdminUnit.kind == GROUP_KIND,
+                                                        *in_force(day_before), *in_force(effective))):
+        old.valid_to = day_before
+        ended += 1
+    for row in rows:
+        code = row["group_code"]
+        if code not in groups:
+            groups[code] = session.scalar(select(AdminUnit).where(
+                AdminUnit.code == code, AdminUnit.level == "district", AdminUnit.valid_from == effective))
+            if groups[code] is None:
+                groups[code] = AdminUnit(code=code, name=row["group_name"], level="district", kind=GROUP_KIND,
+                                         valid_from=effective, source=path.name)
+                session.add(groups[code])
+                created += 1
+            else:
+                groups[code].valid_to = None
+                skipped += 1
+        communes[row["commune_code_2025"]].parent = groups[code]
     session.flush()
     return ImportResult(created, ended, skipped)
 

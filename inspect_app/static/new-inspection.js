@@ -67,7 +67,7 @@
       if (!data) return;
       var keep = district.value;
       var fragment = document.createDocumentFragment();
-      fragment.appendChild(option("", "— Tất cả quận, huyện —"));
+      fragment.appendChild(option("", "— Tất cả địa bàn —"));
       data.districts.forEach(function (d) {
         var node = option(d.code, d.name);
         if (d.code === keep) node.selected = true;

@@ -95,7 +95,7 @@ class NewInspectionForm(PeopleRows, FlaskForm):
     inspection_date = DateField("Ngày kiểm tra", format="%Y-%m-%d",
                                 invalid_value_message="Ngày kiểm tra không hợp lệ.",
                                 validators=[InputRequired("Nhập ngày kiểm tra (ngày/tháng/năm).")])
-    district = StringField("Quận, huyện")  # only narrows the commune list; the commune decides
+    district = StringField("Địa bàn")  # only narrows the commune list; the commune decides
     commune = StringField("Xã, phường, thị trấn", validators=[DataRequired("Chọn xã, phường, thị trấn.")])
     villages = IntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
         InputRequired("Nhập số thôn, tổ dân phố."),
@@ -115,7 +115,7 @@ class NewInspectionForm(PeopleRows, FlaskForm):
 
     def set_units(self, districts: dict[str, str], communes: dict[str, dict[str, str]]) -> None:
         """The district and commune selects: {code: name}, and communes grouped by district name."""
-        self.district_choices = {"": "— Tất cả quận, huyện —"} | districts
+        self.district_choices = {"": "— Tất cả địa bàn —"} | districts
         self.commune_groups = communes
 
     def payload(self) -> tuple[dict[str, Any], list[int], list[int]]:

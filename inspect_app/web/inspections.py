@@ -24,9 +24,11 @@ from ..services import Conflict, Forbidden, Invalid, NotFound
 from ..services.accounts import can_edit, can_view
 from ..services.inspections import (can_reinspect, checklist_of, create_inspection, get_inspection,
                                     inspection_detail, latest_finalised, latest_finalised_ids, pending_reinspections,
-                                    previous_findings, reinspection_base, reinspection_defaults, revise, update_details,
+                                    reinspection_base, reinspection_defaults, revise, update_details,
                                     visible_inspections)
 from ..services.photos import thumbnail_folder
+from ..services.dashboard import NO_DISTRICT
+from ..services.previous import findings_with_actions
 from ..services.remediation import STATUS_LABELS as REMEDIATION_LABELS
 from ..services.units import communes_on, districts_on
 from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, ReinspectionForm, new_client_id
@@ -39,7 +41,6 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
     "frame-ancestors 'none'",
 ))
-NO_DISTRICT = "Trực thuộc thành phố"
 SHORT_TITLES = {
     "TG": "Tham gia của người dân", "CK": "Công khai, minh bạch", "GT": "Trách nhiệm giải trình",
     "TN": "Kiểm soát tham nhũng", "TT": "Thủ tục hành chính công", "DV": "Cung ứng dịch vụ công",
@@ -61,6 +62,16 @@ def vn_date(value: Any) -> str:
         except ValueError:
             return value
     return value.strftime("%d/%m/%Y")
+
+
+@blueprint.app_template_filter("vn_deadline")
+def vn_deadline(value: Any) -> str:
+    """A deadline as dd/mm/yyyy, marked "tạm tính" in a year whose days off were not announced yet."""
+    text = vn_date(value)
+    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) and value else value
+    if isinstance(day, dt.date) and current_app.extensions["catalog"].calendar.is_provisional(day):
+        return f"{text} (tạm tính: lịch nghỉ năm {day.year} chưa công bố)"
+    return text
 
 
 @blueprint.app_template_filter("vn_number")
@@ -250,7 +261,7 @@ def reinspect(inspection_id: int):
         status = 422
     findings = [{"code": f.code, "title": f.title, "deadline": f.deadline,
                  "items": [code for code in f.items if code != f.code],
-                 "status": f.action.status if f.action else "open"} for f in previous_findings(db.session, previous)]
+                 "status": f.action.status if f.action else "open"} for f in findings_with_actions(db.session, previous.id)]
     return render_template("inspections/reinspect.html", form=form, previous=previous, general=general,
                            findings=findings, remediation_labels=REMEDIATION_LABELS, member_roles=MEMBER_ROLES,
                            unit_ends=unit_ends, min_date=previous.inspection_date + dt.timedelta(days=1),

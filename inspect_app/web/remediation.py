@@ -52,7 +52,7 @@ STATUS_LOOK = {"open": "draft", "submitted": "rem-submitted", "verified": "final
 class FilterForm(FlaskForm):
     """The filters of the list and of its Excel export (GET, so no CSRF token)."""
 
-    district = SelectField("Quận, huyện", validate_choice=False, default="")
+    district = SelectField("Địa bàn", validate_choice=False, default="")
     commune = SelectField("Xã, phường", validate_choice=False, default="")
     dimension = SelectField("Lĩnh vực", validate_choice=False, default="")
     status = SelectField("Trạng thái", validate_choice=False, default="")
@@ -125,7 +125,7 @@ def _page_filters(form: FilterForm) -> tuple[dict[str, Any], dt.date, dict[str, 
 def _filter_form(user: User) -> FilterForm:
     form = FilterForm(request.args)
     districts, communes = service.filter_choices(db.session, user)
-    form.district.choices = {"": "Tất cả quận, huyện"} | districts
+    form.district.choices = {"": "Tất cả địa bàn"} | districts
     form.commune.choices = {"": "Tất cả xã, phường"} | {code: f"{name} ({code})" for code, name in communes.items()}
     form.dimension.choices = {"": "Mọi lĩnh vực"} | {code: f"{code} — {title}"
                                                       for code, title in service.DIMENSIONS.items()}
@@ -196,7 +196,7 @@ def _vn_day(value: dt.datetime | None) -> dt.date | None:
 def _workbook(rows: list, as_of: dt.date) -> bytes:
     """One sheet, one row per action: Vietnamese headers, real dates (dd/mm/yyyy), filters, frozen header."""
     columns = [  # header, width, kind
-        ("STT", 6, "int"), ("Quận, huyện", 20, "text"), ("Xã, phường", 22, "text"), ("Ngày kiểm tra", 13, "date"),
+        ("STT", 6, "int"), ("Địa bàn", 20, "text"), ("Xã, phường", 22, "text"), ("Ngày kiểm tra", 13, "date"),
         ("Mã phát hiện", 11, "text"), ("Lĩnh vực", 10, "text"), ("Nội dung phát hiện", 50, "wrap"),
         ("Biện pháp khắc phục", 50, "wrap"), ("Trách nhiệm", 24, "wrap"), ("Hạn khắc phục", 13, "date"),
         ("Trạng thái", 22, "text"), (f"Số ngày quá hạn (đến {format_vn_date(as_of)})", 16, "int"),

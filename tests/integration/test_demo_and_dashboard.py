@@ -1,8 +1,8 @@
 """Demo data and dashboard numbers, on SQLite and PostgreSQL.
 
 The demo generator is checked against the real evaluation: every stored inspection, re-read
-through services.inspections.document() (with the remediation statuses as they were on its
-date), evaluates to exactly the stored findings and scores. The dashboard service is checked
+from its rows as finalize reads them (with the remediation statuses as they were on its date),
+evaluates to exactly the stored findings and scores. The dashboard service is checked
 against a small hand-built dataset whose averages and counts are worked out below by hand.
 """
 from __future__ import annotations
@@ -14,13 +14,14 @@ import pytest
 from conftest import make_app, seed
 from sqlalchemy import func, select
 
-from inspect_app import evaluate
+from inspect_app.domain.assessment import PreviousFinding
 from inspect_app.extensions import db
 from inspect_app.models import Answer, AuditEntry, FindingRecord, Inspection, Photo, RemediationAction, User
 from inspect_app.services import Forbidden, Invalid
 from inspect_app.services import dashboard as service
 from inspect_app.services import inspections, remediation
 from inspect_app.services.demo import PLACEHOLDER_NAME, parse_years, seed_demo, seed_demo_command
+from inspect_app.services.previous import previous_of
 from inspect_app.services.units import commune_on
 
 AS_OF = dt.date(2026, 11, 27)
@@ -41,16 +42,13 @@ def status_on(action: RemediationAction, moment: dt.datetime) -> str:
     return "open"
 
 
-def document_then(inspection: Inspection) -> dict:
-    """The evaluation document finalize built for this inspection, on the day it was finalised."""
-    doc = inspections.document(db.session, inspection)
-    previous = inspections.previous_inspection(db.session, inspection)
-    if previous is not None:
-        moment = dt.datetime.combine(inspection.inspection_date, dt.time(8)) - VN
-        doc["previous"]["findings"] = [
-            {"code": f.code, "deadline": f.deadline.isoformat() if f.deadline else None,
-             "status": status_on(f.action, moment)} for f in previous.findings]
-    return doc
+def evaluation_then(inspection: Inspection, catalog) -> dict:
+    """The evaluation finalize made of this inspection's rows, on the day it was finalised."""
+    moment = dt.datetime.combine(inspection.inspection_date, dt.time(8)) - VN
+    earlier = tuple(PreviousFinding(f.code, f.deadline, status_on(f.action, moment))
+                    for f in previous_of(db.session, inspection).findings)
+    return inspections.evaluate_inspection(catalog, inspection, inspections.evidence_of(inspection),
+                                           earlier).to_contract()
 
 
 # --- the demo generator -------------------------------------------------------------------------------
@@ -87,7 +85,7 @@ def test_seed_demo_runs_the_real_evaluation(db_app, catalog, tmp_path):
 
         # every stored inspection re-evaluates to its stored findings and scores
         for i in rows:
-            expected = evaluate(document_then(i), catalog)
+            expected = evaluation_then(i, catalog)
             assert expected["scores"] == i.scores, i.client_id
             assert expected["findings"] == [f.to_contract() for f in i.findings], i.client_id
             assert len(i.findings) == sum(1 for f in i.findings if f.action is not None)
@@ -310,7 +308,7 @@ def test_dashboard_numbers_for_the_city(db_app, catalog):
         violations = service.top_violations(db.session, catalog, city, 2024)
         assert [(v.code, v.count, v.communes) for v in violations] == [
             ("CK-02", 2, 2), ("TG-01", 2, 2), ("DV-04", 1, 1), ("GT-04", 1, 1)]
-        rules = {r.id: r for r in catalog.rulesets["papi-xa"].rules}
+        rules = {r.id: r for r in catalog.rulesets["papi-xa@1"].rules}
         assert violations[1].title == rules["TG-01"].title and violations[1].legal_basis == "Căn cứ của TG-01"
 
         page = service.overview(db.session, catalog, city, None, dt.date(2024, 12, 31))
@@ -324,7 +322,8 @@ def test_dashboard_scopes(db_app, catalog):
     with db_app.app_context():
         build_dataset()
         hoankiem = service.own_scope(db.session, user("district-hoankiem"))
-        assert (hoankiem.level, hoankiem.code, hoankiem.name) == ("district", "002", "Quận Hoàn Kiếm")
+        assert (hoankiem.level, hoankiem.code, hoankiem.name) == \
+            ("district", "002", "Cụm Hoàn Kiếm (đến 30/06/2025: Quận Hoàn Kiếm)")
         cov = service.coverage(db.session, hoankiem, 2024, dt.date(2025, 4, 1))
         assert (cov.inspected, cov.in_force, cov.average_total, cov.overdue) == (1, 16, 80.0, 1)
         assert [r.commune_code for r in service.ranking(db.session, hoankiem, 2024)] == ["00037"]

@@ -185,7 +185,7 @@ def test_report_numbers(db_app, catalog):
         assert r.scores_total.inspected == 6
         assert scores(r.scores_total) == {"TG": 9.82, "CK": 9.86, "GT": 9.5, "DV": 9.76, "MT": 8.89, "total": 77.83}
         # violations: GT-03 at A and C, MT-03 at E (October) and F; E's July DV-04 does not count
-        rules = {rule.id: rule for rule in catalog.rulesets["papi-xa"].rules}
+        rules = {rule.id: rule for rule in catalog.rulesets["papi-xa@1"].rules}
         assert [(v.rule_id, v.code, v.count, v.communes) for v in r.violations] == [
             ("GT-03", "GT-03", 2, 2), ("MT-03", "MT-03", 2, 2), ("DV-04", "DV-04", 1, 1),
             ("GT-03-thieu", "GT-03", 1, 1), ("TG-01", "TG-01", 1, 1)]
@@ -249,8 +249,13 @@ def test_report_numbers(db_app, catalog):
 
         # --- a district: Hoàn Kiếm, by its own officer; rows are its communes ------------------------------
         r = report("district-hoankiem", "2020-01-01", "2020-12-31", catalog=catalog)
-        assert (r.scope.level, r.scope.code, r.scope.name) == ("district", "002", "Quận Hoàn Kiếm")
-        assert r.request.issuer == ("UBND QUẬN HOÀN KIẾM", "PHÒNG NỘI VỤ")
+        assert (r.scope.level, r.scope.code, r.scope.name) == \
+            ("district", "002", "Cụm Hoàn Kiếm (đến 30/06/2025: Quận Hoàn Kiếm)")
+        # no district exists any more: the area's officer reports as the Sở Nội vụ; before 1/7/2025, as the district
+        assert r.request.issuer == ("UBND THÀNH PHỐ HÀ NỘI", "SỞ NỘI VỤ")
+        then = service.resolve_request(db.session, user("district-hoankiem"), {"from": "2020-01-01", "to": "2020-12-31"},
+                                       dt.date(2021, 1, 15))
+        assert then.issuer == ("UBND QUẬN HOÀN KIẾM", "PHÒNG NỘI VỤ")
         assert coverage(r) == [("002", "Quận Hoàn Kiếm", 16, 2)]
         assert [(row.code, row.name, row.total) for row in r.scores] == [
             ("00037", "Phường Phúc Tân", 75.24), ("00040", "Phường Đồng Xuân", 79.0)]
@@ -277,7 +282,7 @@ def test_request_checks_and_scopes(db_app):
         city = check("admin")
         assert (city.scope.level, city.first, city.last) == ("city", dt.date(2026, 1, 1), TODAY)
         assert check("inspector", scope="city").scope.level == "city"
-        assert check("inspector", scope="001").scope.name == "Quận Ba Đình"
+        assert check("inspector", scope="001").scope.name == "Cụm Ba Đình (đến 30/06/2025: Quận Ba Đình)"
         own = check("district-hoankiem")
         assert (own.scope.level, own.scope.code, own.query()) == (
             "district", "002", {"from": "2026-01-01", "to": "2026-11-27", "scope": "002"})
@@ -302,7 +307,7 @@ def test_request_checks_and_scopes(db_app):
         assert "phải trước hoặc trùng" in errors(**{"from": "2024-05-01", "to": "2024-04-30"})["from"]
         assert "sau ngày hôm nay" in errors(to="2026-11-28")["to"]
         assert "trước ngày 01/01/2000" in errors(**{"from": "1999-12-31"})["from"]
-        assert errors(scope="999") == {"scope": "Không có quận, huyện mã 999."}
+        assert errors(scope="999") == {"scope": "Không có địa bàn mã 999."}
         assert set(errors(scope="../001")) == {"scope"}
         assert set(errors(scope="1" * 11)) == {"scope"}
         assert set(errors(**{"from": "x", "to": "y", "scope": "z"})) == {"from", "to", "scope"}

@@ -47,17 +47,22 @@ def test_init_db_demo_loads_every_unit_and_the_demo_accounts(db_app):
         assert len(districts_on(db.session, day_2020)) == 30
         assert len(communes_on(db.session, day_2020)) == 579
         assert len(communes_on(db.session, day_2020, "001")) == 14
-        assert districts_on(db.session, day_2025) == []
+        areas = districts_on(db.session, day_2025)  # the department's groups of communes, one per former district
+        assert len(areas) == 30 and {a.kind for a in areas} == {"cum"}
         assert len(communes_on(db.session, day_2025)) == 126
+        assert [c.name for c in communes_on(db.session, day_2025, "001")] == \
+            ["Phường Ba Đình", "Phường Ngọc Hà", "Phường Giảng Võ"]
+        assert all(c.parent is not None for c in communes_on(db.session, day_2025))
         assert commune_on(db.session, "00001", day_2020).name == "Phường Phúc Xá"
         assert commune_on(db.session, "00001", day_2025) is None
         assert commune_on(db.session, "00097", day_2025).name == "Phường Hồng Hà"
         usernames = set(db.session.scalars(select(User.username)))
-        assert {"admin", "inspector", "district-badinh", "district-hoankiem", "commune-phucxa"} <= usernames
+        assert {"admin", "inspector", "district-badinh", "district-hoankiem", "commune-badinh",
+                "commune-phucxa"} <= usernames
     again = runner.invoke(args=["init-db", "--demo"])  # idempotent: nothing doubled
     assert again.exit_code == 0, again.output
     with db_app.app_context():
-        assert db.session.scalar(select(func.count(AdminUnit.id))) == 30 + 579 + 126
+        assert db.session.scalar(select(func.count(AdminUnit.id))) == 30 + 579 + 126 + 30
         assert db.session.scalar(select(func.count(UnitSuccession.id))) == 796
     page = db_app.test_client().post("/login", data={"username": "inspector", "password": "DemoPass@2020"})
     assert page.status_code == 302
@@ -77,7 +82,7 @@ def test_a_reform_is_a_data_import(db_app):
         merged = commune_on(db.session, "00004", dt.date(2025, 7, 1))
         before = commune_on(db.session, "00004", dt.date(2025, 6, 30))
         assert (before.name, before.parent.name) == ("Phường Trúc Bạch", "Quận Ba Đình")
-        assert (merged.name, merged.parent) == ("Phường Ba Đình", None)
+        assert (merged.name, merged.parent.name, merged.parent.kind) == ("Phường Ba Đình", "Cụm Ba Đình", "cum")
         predecessors = db.session.scalars(select(AdminUnit.name).join(
             UnitSuccession, UnitSuccession.old_unit_id == AdminUnit.id).where(UnitSuccession.new_unit_id == merged.id))
         assert set(predecessors) == {"Phường Trúc Bạch", "Phường Quán Thánh", "Phường Ngọc Hà", "Phường Điện Biên"}

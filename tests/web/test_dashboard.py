@@ -96,9 +96,9 @@ def test_city_dashboard_for_the_administrator(client, demo):
     login(client, "admin")
     html = get(client, "/dashboard?as_of=2025-01-15")
     assert_clean(html)
-    for text in ("Tổng hợp kết quả kiểm tra", "Năm kiểm tra", "Điểm bình quân theo lĩnh vực", "Phân bố tổng điểm",
-                 "Điểm bình quân theo quận, huyện và lĩnh vực", "Xếp hạng xã, phường theo tổng điểm (thang 80)",
-                 "Biện pháp khắc phục quá hạn theo quận, huyện", "Xu hướng tổng điểm bình quân qua các năm",
+    for text in ("Tổng hợp kết quả kiểm tra", "Năm kiểm tra", "Điểm bình quân theo lĩnh vực", "Phân bố điểm tuân thủ",
+                 "Điểm bình quân theo địa bàn và lĩnh vực", "Xếp hạng xã, phường theo điểm tuân thủ (thang 80)",
+                 "Biện pháp khắc phục quá hạn theo địa bàn", "Xu hướng điểm tuân thủ bình quân qua các năm",
                  "10 vi phạm thường gặp nhất", "tính đến ngày 15/01/2025", "Quận Ba Đình", "Quận Hoàn Kiếm"):
         assert text in html, text
     assert html.count("<svg") == 3 and 'role="img"' in html
@@ -167,7 +167,7 @@ def test_drill_down_from_city_to_inspection(client, demo):
     city = get(client, "/dashboard?year=2024")
     district_link = re.search(r'href="(/dashboard/district/001[^"]*)"', city).group(1).replace("&amp;", "&")
     district = get(client, district_link)
-    assert "Thành phố Hà Nội</a> › Quận Ba Đình" in district
+    assert "Thành phố Hà Nội</a> › Cụm Ba Đình (đến 30/06/2025: Quận Ba Đình)" in district
     assert "Điểm bình quân theo xã, phường và lĩnh vực" in district
     commune_link = re.search(r'href="(/dashboard/commune/00001[^"]*)"', district).group(1).replace("&amp;", "&")
     commune = get(client, commune_link)

@@ -112,7 +112,7 @@ def test_header_names_the_user_and_role_with_a_logout_form(client):
     login(client, "district-badinh")
     html = client.get("/inspections").get_data(as_text=True)
     assert '<html lang="vi">' in html
-    assert "Cán bộ district-badinh" in html and "Cán bộ cấp huyện" in html
+    assert "Cán bộ district-badinh" in html and "Cán bộ theo dõi địa bàn" in html
     logout = re.search(r'<form method="post" action="/logout"[^>]*>(.*?)</form>', html, re.S)
     assert logout and 'name="csrf_token"' in logout.group(1)
     assert ">Phiếu kiểm tra</a>" in html and ">Biểu tiêu chí</a>" in html
@@ -260,11 +260,12 @@ def test_new_inspection_lists_the_communes_of_the_date_and_the_users_district(cl
     assert client.get("/inspections/units?date=15/09/2020").status_code == 400
 
 
-def test_units_after_the_2025_reform_have_no_district(client):
+def test_units_after_the_2025_reform_are_grouped_by_the_department(client):
     login(client, "admin")
     units = client.get("/inspections/units?date=2025-09-15").get_json()
-    assert units["districts"] == []
-    assert {"code": "00097", "name": "Phường Hồng Hà", "district": "", "district_name": "Trực thuộc thành phố"} in (
+    assert units["districts"] == [{"code": "001", "name": "Cụm Ba Đình"}, {"code": "002", "name": "Cụm Hoàn Kiếm"},
+                                  {"code": "006", "name": "Cụm Đống Đa"}]
+    assert {"code": "00097", "name": "Phường Hồng Hà", "district": "002", "district_name": "Cụm Hoàn Kiếm"} in (
         units["communes"])
 
 

@@ -331,7 +331,7 @@ def test_excel_export_has_the_same_rows_with_real_dates(app, setup):
     book = load_workbook(io.BytesIO(response.data))
     sheet = book.active
     headers = [cell.value for cell in sheet[1]]
-    assert headers[:6] == ["STT", "Quận, huyện", "Xã, phường", "Ngày kiểm tra", "Mã phát hiện", "Lĩnh vực"]
+    assert headers[:6] == ["STT", "Địa bàn", "Xã, phường", "Ngày kiểm tra", "Mã phát hiện", "Lĩnh vực"]
     assert {"Nội dung phát hiện", "Biện pháp khắc phục", "Trách nhiệm", "Hạn khắc phục", "Trạng thái",
             "Số ngày quá hạn (đến 01/10/2020)", "Số minh chứng", "Mã việc"} <= set(headers)
     column = {title: index for index, title in enumerate(headers)}

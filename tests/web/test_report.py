@@ -106,20 +106,22 @@ def test_roles_limit_the_scope(client, demo):
     client = demo.test_client()
     login(client, "district-hoankiem")
     html = get(client, "/reports").get_data(as_text=True)  # their district by default, the only choice offered
-    assert '<option value="002" selected>Quận Hoàn Kiếm</option>' in html
+    assert '<option value="002" selected>Cụm Hoàn Kiếm (đến 30/06/2025: Quận Hoàn Kiếm)</option>' in html
     assert 'value="city"' not in html and 'value="001"' not in html
     assert "Quận Hoàn Kiếm" in html
     for query in ("scope=001", "scope=city"):
         for path in ("/reports", "/reports/summary.xlsx", "/reports/summary.pdf"):
-            assert "quận, huyện mình" in get(client, f"{path}?{PERIOD}&{query}", 403).get_data(as_text=True)
+            assert "địa bàn mình" in get(client, f"{path}?{PERIOD}&{query}", 403).get_data(as_text=True)
     book = load_workbook(io.BytesIO(get(client, f"/reports/summary.xlsx?{PERIOD}").data))
-    assert book["1. Kết quả kiểm tra"]["A2"].value == "Phạm vi: Quận Hoàn Kiếm"
+    assert book["1. Kết quả kiểm tra"]["A2"].value == "Phạm vi: Cụm Hoàn Kiếm (đến 30/06/2025: Quận Hoàn Kiếm)"
     names = {row[1].value for row in book["1. Kết quả kiểm tra"].iter_rows(min_row=6)}
     assert "Quận Ba Đình" not in names and "Quận Hoàn Kiếm" in names
     districts = {row[1].value for row in book["Phụ lục - Xã, phường"].iter_rows(min_row=6)}
     assert districts == {"Quận Hoàn Kiếm"}
     text = pdf_text(get(client, f"/reports/summary.pdf?{PERIOD}").data)
-    assert "UBND QUẬN HOÀN KIẾM" in text and "PHÒNG NỘI VỤ" in text and "Hoàn Kiếm, ngày" in text
+    # districts no longer exist: the area's officer reports for the Sở Nội vụ
+    assert "UBND THÀNH PHỐ HÀ NỘI" in text and "SỞ NỘI VỤ" in text and "Hà Nội, ngày" in text
+    assert "UBND QUẬN HOÀN KIẾM" not in text
     assert "Ba Đình" not in text
 
 
@@ -130,7 +132,7 @@ def test_bad_parameters_are_422_in_vietnamese(client, demo):
         "to=31-12-2024": "Ngày kết thúc không hợp lệ",
         "from=2024-06-01&to=2024-05-01": "phải trước hoặc trùng ngày kết thúc",
         "to=2999-01-01": "không được sau ngày hôm nay",
-        "scope=999": "Không có quận, huyện mã 999.",
+        "scope=999": "Không có địa bàn mã 999.",
         "scope=%3Cscript%3E": "Phạm vi báo cáo phải là",
         "from=0001-01-01": "không được trước ngày 01/01/2000",
     }
@@ -143,7 +145,7 @@ def test_bad_parameters_are_422_in_vietnamese(client, demo):
     assert '<form class="filters"' in page and "Tải Excel" not in page  # the form again, no report
     assert 'value="2024-01-01"' in page  # what the user typed is kept
     json_error = client.get("/reports/summary.xlsx?scope=999", headers={"Accept": "application/json"})
-    assert json_error.status_code == 422 and json_error.json["errors"] == {"scope": "Không có quận, huyện mã 999."}
+    assert json_error.status_code == 422 and json_error.json["errors"] == {"scope": "Không có địa bàn mã 999."}
 
 
 # --- the page ------------------------------------------------------------------------------------------
@@ -200,7 +202,7 @@ def test_excel_workbook(client, demo):
         assert max(d.width for d in sheet.column_dimensions.values()) >= 24
 
     coverage = book["1. Kết quả kiểm tra"]
-    assert [c.value for c in coverage[5]] == ["STT", "Quận, huyện", "Số xã, phường có hiệu lực",
+    assert [c.value for c in coverage[5]] == ["STT", "Địa bàn", "Số xã, phường có hiệu lực",
                                               "Số xã, phường đã kiểm tra", "Tỷ lệ đã kiểm tra",
                                               "Số xã, phường chưa kiểm tra"]
     assert coverage.auto_filter.ref == "A5:F7"
@@ -210,9 +212,9 @@ def test_excel_workbook(client, demo):
     assert coverage["E6"].number_format == "0.0%" and coverage["C6"].data_type == "n"
 
     scores = book["2. Điểm bình quân"]
-    assert [c.value for c in scores[5]][:4] == ["STT", "Quận, huyện", "Số xã, phường đã kiểm tra",
+    assert [c.value for c in scores[5]][:4] == ["STT", "Địa bàn", "Số xã, phường đã kiểm tra",
                                                 "TG — Tham gia của người dân (thang 10)"]
-    assert scores["L5"].value == "Tổng điểm (thang 80)"
+    assert scores["L5"].value == "Điểm tuân thủ (thang 80)"
     assert [scores[f"{col}6"].value for col in "DEFGHIJKL"] == \
         [*report.scores[0].averages.values(), report.scores[0].total]
     assert scores["L8"].value == report.scores_total.total and isinstance(scores["L8"].value, float)
