@@ -74,12 +74,12 @@ BASE_FAIL = {
     "CK-01": .15, "CK-02": .08, "CK-03": .06, "CK-04": .15, "CK-05": .12, "CK-07": .12, "CK-08": .20,
     "CK-09": .05, "CK-10": .08, "CK-11": .04, "CK-12": .07, "CK-13": .06, "CK-14": .20, "CK-15": .15, "CK-16": .10,
     "GT-01": .06, "GT-02": .10, "GT-03": .15, "GT-04": .07, "GT-05": .12, "GT-06": .10, "GT-07": .08,
-    "GT-08": .08, "GT-09": .25, "GT-10": .10,
+    "GT-08": .08, "GT-09": .25, "GT-10": .10, "GT-12": .15,
     "TN-01": .05, "TN-02": .06, "TN-03": .10, "TN-04": .05,
     "TT-01": .04, "TT-03": .18, "TT-04": .25, "TT-05": .15, "TT-07": .15,
     "DV-01": .15, "DV-02": .12, "DV-03": .20, "DV-04": .08, "DV-05": .20, "DV-06": .10, "DV-07": .06,
     "MT-01": .12, "MT-02": .08, "MT-03": .08,
-    "DT-01": .10, "DT-03": .15, "DT-04": .10,
+    "DT-01": .10, "DT-03": .15, "DT-04": .10, "DT-05": .20,
 }
 # "Không áp dụng" where the checklist allows it: no election, no contribution, no recruitment...
 NA_RATE = {"TG-06": .55, "TG-07": .30, "CK-09": .03, "CK-13": .40, "CK-15": .05, "CK-16": .25, "TN-01": .50,
@@ -367,7 +367,7 @@ class DemoSeeder:
             return rng.randint(1, 3) if fail else rng.randint(4, 10)
         if code == "CK-10":
             return rng.randint(15, 29) if fail else rng.randint(30, 45)
-        if code == "GT-02":
+        if code in ("GT-02", "GT-12"):
             return 0 if fail else rng.randint(1, 4)
         if code == "GT-05":
             least = 4 if day <= dt.date(2026, 6, 30) else 2

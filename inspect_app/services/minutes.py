@@ -24,6 +24,7 @@ from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, find
                    place_date_line, render_minutes, score_lines)
 from ..pdf.minutes import LATE_LABEL, PreviousResults, RemediationLine
 from .previous import Previous
+from .units import GROUP_KIND, commune_on
 from .remediation import OPEN, STATUS_LABELS, SUBMITTED, VERIFIED
 
 DEFAULT_START = "08:00"
@@ -93,6 +94,14 @@ def _local_time(moment: dt.datetime | None) -> str:
     return moment.replace(tzinfo=dt.timezone.utc).astimezone(VIETNAM).strftime("%H:%M")
 
 
+def administrative_district(session: Session, inspection: Inspection) -> str | None:
+    """The district the commune belonged to, for the minutes' address line; None after the 2025 reform, when
+    communes sit directly under the city and the inspection's area is only the department's group."""
+    commune = commune_on(session, inspection.commune_code, inspection.inspection_date)
+    parent = commune.parent if commune is not None else None
+    return parent.name if parent is not None and parent.kind != GROUP_KIND else None
+
+
 def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, settings: MinutesSettings,
                  content: RecordContent, *, number: str, draft: bool) -> MinutesData:
     """Everything the minutes print, from the inspection and its content."""
@@ -104,7 +113,7 @@ def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, set
     return MinutesData(
         issuing_body=settings.issuing_body, team_name=settings.team_name, number=number,
         place_date_line=place_date_line(settings.place_name, inspection.inspection_date),
-        commune_name=inspection.commune_name, district_name=inspection.district_name,
+        commune_name=inspection.commune_name, district_name=administrative_district(session, inspection),
         inspection_date=inspection.inspection_date,
         start_time=inspection.start_time or DEFAULT_START,
         end_time=inspection.end_time or _local_time(inspection.finalised_at),

@@ -25,7 +25,8 @@ from inspect_app.services.previous import previous_of
 from inspect_app.services.units import commune_on
 
 AS_OF = dt.date(2026, 11, 27)
-YEARS = range(2020, 2026)
+YEARS = range(2020, 2027)
+BEFORE_REFORM = range(2020, 2026)
 VN = dt.timedelta(hours=7)
 
 
@@ -59,11 +60,14 @@ def test_seed_demo_runs_the_real_evaluation(db_app, catalog, tmp_path):
         db.session.expire_all()
         rows = db.session.scalars(select(Inspection).order_by(Inspection.inspection_date, Inspection.id)).all()
 
-        # counts: one finalised inspection per commune and year (30 communes in the small unit file)
+        # counts: one finalised inspection per commune and year: the 30 communes of the small unit file
+        # until 2025, then the 7 communes of the small group file, as far as the 2026 round got by AS_OF
         finalised = [i for i in rows if i.status == "finalised"]
-        assert Counter(i.inspection_date.year for i in finalised) == {year: 30 for year in YEARS}
+        per_year = Counter(i.inspection_date.year for i in finalised)
+        assert {year: per_year[year] for year in BEFORE_REFORM} == {year: 30 for year in BEFORE_REFORM}
+        assert 4 <= per_year[2026] <= 7 and set(per_year) == set(YEARS)
         assert len({(i.unit_id, i.inspection_date.year) for i in finalised}) == len(finalised)
-        assert result.inspections == len(rows) and result.communes == 30 and result.years == tuple(YEARS)
+        assert result.inspections == len(rows) and result.communes == 37 and result.years == tuple(YEARS)
         assert {i.status for i in rows} <= {"finalised", "superseded"}
         superseded = [i for i in rows if i.status == "superseded"]
         assert result.revisions == len(superseded) == sum(1 for i in rows if i.replaces_id)
@@ -73,15 +77,21 @@ def test_seed_demo_runs_the_real_evaluation(db_app, catalog, tmp_path):
             assert revision.inspection_date == original.inspection_date
             assert {f.action.status for f in original.findings} <= {"superseded"}
 
-        # dates: working days of the Sept–Nov round, and May–June in 2025 (the 2020 units end on 30/6/2025)
+        # dates: working days of the Sept–Nov round, and May–June in 2025 (the 2020 units end on 30/6/2025);
+        # after the reform the area is the department's group of communes and the checklist is version 2
         for i in rows:
-            assert catalog.calendar.is_working_day(i.inspection_date)
-            if i.inspection_date.year == 2025:
+            assert catalog.calendar.is_working_day(i.inspection_date) and i.inspection_date <= AS_OF
+            year = i.inspection_date.year
+            if year == 2025:
                 assert dt.date(2025, 5, 1) <= i.inspection_date < dt.date(2025, 7, 1)
             else:
-                year = i.inspection_date.year
                 assert dt.date(year, 9, 1) <= i.inspection_date <= dt.date(year, 11, 30)
-            assert i.district_code in ("001", "002") and i.finalised_at and i.total_score == i.scores["total"]
+            after_reform = year == 2026
+            assert i.district_code in (("001", "002", "006") if after_reform else ("001", "002"))
+            assert i.checklist_version == (2 if after_reform else 1)
+            assert commune_on(db.session, i.commune_code, i.inspection_date).valid_from == \
+                (dt.date(2025, 7, 1) if after_reform else dt.date(2020, 1, 1))
+            assert i.finalised_at and i.total_score == i.scores["total"]
 
         # every stored inspection re-evaluates to its stored findings and scores
         for i in rows:
@@ -93,12 +103,15 @@ def test_seed_demo_runs_the_real_evaluation(db_app, catalog, tmp_path):
                 assert (f.action.deadline, f.action.commune_code, f.action.district_code, f.action.inspection_id) == \
                     (f.deadline, i.commune_code, i.district_code, i.id)
 
-        # answers consistent with one another, as an inspector would record them
+        # answers consistent with one another, as an inspector would record them; each to its version's items
         for i in rows:
             answers = inspections.answers_of(i)
-            assert len(answers) >= 50
+            items = catalog.checklist_on(i.checklist_id, i.checklist_version, i.inspection_date).items
+            unanswered = set(items) - set(answers)  # only "not yet published" dates are left blank
+            assert set(answers) <= set(items) and all(items[c].type == "date" for c in unanswered)
             for part, whole in (("TT-03", "TT-02"), ("TT-07", "TT-06"), ("DT-03", "DT-02")):
-                assert answers[part] <= answers[whole]
+                if part in answers:
+                    assert answers[part] <= answers[whole]
             for code in ("TG-03", "TG-05", "CK-04"):
                 assert answers[code] <= i.villages
             assert answers["CK-06"] < i.inspection_date.isoformat()
@@ -123,7 +136,8 @@ def test_seed_demo_runs_the_real_evaluation(db_app, catalog, tmp_path):
         # tendencies: some communes improve, some keep the same violation year after year
         totals = defaultdict(dict)
         for i in finalised:
-            totals[i.commune_code][i.inspection_date.year] = i.total_score
+            if i.inspection_date.year in BEFORE_REFORM:
+                totals[i.commune_code][i.inspection_date.year] = i.total_score
         assert any(t[2025] - t[2020] >= 5 for t in totals.values())
         codes_by_commune = defaultdict(Counter)
         for f in repeats:

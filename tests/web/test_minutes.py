@@ -1,6 +1,7 @@
 """The minutes through the app: draft previews, frozen at finalising, byte-identical downloads."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -146,3 +147,45 @@ def test_seed_demo_skip_existing_leaves_a_filled_database_alone(app):
     assert again.exit_code == 1 and "Dữ liệu mẫu đã được tạo" in again.output
     skipped = runner.invoke(args=["seed-demo", "--communes", "1", "--skip-existing"])
     assert skipped.exit_code == 0 and "không tạo thêm" in skipped.output
+
+
+def failing_answers(checklist) -> dict:
+    """Answers to every item of a dated checklist that make its item rules fire."""
+    answers = {}
+    for code, item in checklist.items.items():
+        if item.type == "yesno":
+            answers[code] = "no"
+        elif item.type == "choice":
+            answers[code] = item.choices[-1].value
+        elif item.type in ("int", "pct"):
+            answers[code] = 5 if item.input_only else 0
+        elif item.type == "date" and not item.due:
+            answers[code] = "2025-12-20"
+    return answers
+
+
+def test_a_commune_after_the_reform_gets_the_current_sheet_and_current_law(api, app, catalog):
+    """Phường Ba Đình (00004 since 1/7/2025) inspected in November 2026: version 2 of the sheet, the
+    compliance score, only instruments in force; no district, no repealed law, no 2020 plan."""
+    day = dt.date(2026, 11, 18)
+    checklist = catalog.checklist_for("papi-xa", day).on(day)
+    inspection = api.create(client_id="tablet-2026-ba-dinh", commune_code="00004", inspection_date=day.isoformat(),
+                            villages=40, commune_reps=[{"name": "Nguyễn Văn Cường", "position": "Chủ tịch UBND phường"}])
+    shown = api.get(f"/inspections/{inspection}").get_json()
+    assert (shown["checklist_version"], shown["district_code"]) == (2, "001")
+    assert api.answer(inspection, failing_answers(checklist)).status_code == 200
+    done = api.post(f"/inspections/{inspection}/finalize")
+    assert done.status_code == 200, done.get_json()
+    findings = done.get_json()["findings"]
+    assert {"GT-12", "CK-15", "DT-05", "GT-05"} <= {f["code"] for f in findings}
+    text = text_of(api.get(f"/inspections/{inspection}/minutes.pdf").data)
+    for current in ("Luật Thực hiện dân chủ ở cơ sở số 10/2022/QH15", "Luật Ngân sách nhà nước số 89/2025/QH15",
+                    "Nghị định số 224/2026/NĐ-CP", "Luật số 136/2025/QH15", "ĐIỂM TUÂN THỦ",
+                    "tại UBND Phường Ba Đình.", "papi-xa@2"):
+        assert squash(current) in text, current
+    for repealed in ("122/KH-UBND", "179/KH-UBND", "số 77/2015", "Pháp lệnh", "Quận Ba Đình", "Phòng Nội vụ",
+                     "cấp huyện", "UBND quận", "ĐIỂM PAPI", "Cụm Ba Đình", "83/2015"):
+        assert squash(repealed) not in text, repealed
+    rules = [rule for rule in catalog.ruleset(checklist).rules if rule.in_force(day)]
+    for finding in findings:
+        assert finding["legal_basis"] in {rule.basis_on(day) for rule in rules if rule.code == finding["code"]}
