@@ -16,19 +16,19 @@ from ..domain.assessment import PREVIOUS_STATUSES, PreviousFinding
 from ..models import FINALISED, FindingRecord, Inspection
 
 OPEN = "open"
+EARLIER = aliased(Inspection, name="earlier")  # built once: an alias per call cost more than the query
 
 
 def previous_query(inspection, ids_only: bool = False) -> Select:
     """The previous finalised inspection of `inspection`: a row, or the Inspection entity itself for a
     subquery correlated with an outer query (then only its id, with `ids_only`)."""
-    earlier = aliased(Inspection, name="earlier")
-    query = select(earlier.id if ids_only else earlier).where(
-        earlier.unit_id == inspection.unit_id, earlier.status == FINALISED,
-        earlier.inspection_date < inspection.inspection_date, earlier.id != inspection.id,
-    ).order_by(earlier.inspection_date.desc(), earlier.id.desc()).limit(1)
+    query = select(EARLIER.id if ids_only else EARLIER).where(
+        EARLIER.unit_id == inspection.unit_id, EARLIER.status == FINALISED,
+        EARLIER.inspection_date < inspection.inspection_date, EARLIER.id != inspection.id,
+    ).order_by(EARLIER.inspection_date.desc(), EARLIER.id.desc()).limit(1)
     if isinstance(inspection, Inspection):
-        return query.where(earlier.id != inspection.replaces_id) if inspection.replaces_id else query
-    return query.where((inspection.replaces_id.is_(None)) | (earlier.id != inspection.replaces_id))
+        return query.where(EARLIER.id != inspection.replaces_id) if inspection.replaces_id else query
+    return query.where((inspection.replaces_id.is_(None)) | (EARLIER.id != inspection.replaces_id))
 
 
 def previous_status(status: str | None) -> str:
