@@ -279,6 +279,7 @@ class SummaryReport:
     remediation_total: RemediationRow
     repeats: list[RepeatRow]
     communes: list[CommuneRow]
+    basis: str  # the plan or law the inspections were made under, as in force on the period's last day
 
     @property
     def scope(self) -> Scope:
@@ -517,7 +518,14 @@ def build_report(session: Session, catalog: Catalog, request: ReportRequest,
         coverage=coverage, coverage_total=coverage_total, scores=scores, scores_total=scores_total,
         violations=_violations(session, catalog, per_year, last), remediation=remediation,
         remediation_total=remediation_total, repeats=_repeats(session, per_year),
-        communes=_communes(session, dims, counted))
+        communes=_communes(session, dims, counted), basis=report_basis(catalog, last))
+
+
+def report_basis(catalog: Catalog, last: dt.date) -> str:
+    """What the report's opening cites: the basis of the checklist in force on the period's last day
+    (Kế hoạch 122/KH-UBND in 2020, 179/KH-UBND to 2025, the 2025 law on local government after)."""
+    checklist = catalog.checklist_for(CHECKLIST, last) or catalog.checklists[CHECKLIST][0]  # before the first
+    return checklist.basis_on(max(last, checklist.effective_from))
 
 
 # --- file names ----------------------------------------------------------------------------------------

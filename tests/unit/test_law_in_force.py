@@ -14,6 +14,7 @@ import pytest
 
 from inspect_app import evaluate
 from inspect_app.domain.checklists import today_in_vietnam
+from inspect_app.services.report import report_basis
 
 FIRST_DAY = dt.date(2020, 6, 11)  # Kế hoạch 122/KH-UBND: the criteria sheet exists from that day
 REFORM = dt.date(2025, 7, 1)
@@ -98,3 +99,13 @@ def test_post_reform_texts_never_name_a_district(catalog):
     texts += [t for r in catalog.ruleset(checklist).rules for t in (r.title, r.remediation, r.responsible)]
     named = [t for t in texts if DISTRICT.search(t)]
     assert named == []
+
+
+@pytest.mark.parametrize(("last", "cites", "not_cited"), [
+    ("2020-10-31", "Kế hoạch số 122/KH-UBND ngày 11/6/2020", "179/KH-UBND"),
+    ("2024-10-31", "Kế hoạch số 179/KH-UBND ngày 04/8/2021", "122/KH-UBND"),
+    ("2026-10-31", "Luật Tổ chức chính quyền địa phương số 72/2025/QH15", "KH-UBND"),
+])
+def test_a_report_opens_with_the_basis_in_force_at_the_end_of_its_period(catalog, last, cites, not_cited):
+    basis = report_basis(catalog, dt.date.fromisoformat(last))
+    assert cites in basis and not_cited not in basis

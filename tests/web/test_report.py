@@ -283,7 +283,7 @@ def test_pdf_report(client, demo, tmp_path):
     text = pdf_text(response.data)
     for expected_text in ("UBND THÀNH PHỐ HÀ NỘI", "SỞ NỘI VỤ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                           "Độc lập - Tự do - Hạnh phúc", service.TITLE, "Phạm vi: Toàn thành phố Hà Nội",
-                          "từ ngày 01/01/2023 đến ngày 31/12/2024", "Quận Ba Đình", "Quận Hoàn Kiếm",
+                          "từ ngày 01/01/2023 đến ngày 31/12/2024", "Căn cứ Kế hoạch số 179/KH-UBND", "Quận Ba Đình", "Quận Hoàn Kiếm",
                           "I. SỐ XÃ, PHƯỜNG ĐÃ ĐƯỢC KIỂM TRA", "V. XÃ, PHƯỜNG TÁI PHẠM HOẶC CHẬM KHẮC PHỤC",
                           report.violations[0].title, report.repeats[0].commune_name,
                           f"Trang 1/{len(reader.pages)}", service.vn_number(report.scores_total.total)):
