@@ -96,7 +96,7 @@ class NewInspectionForm(PeopleRows, FlaskForm):
                                 invalid_value_message="Ngày kiểm tra không hợp lệ.",
                                 validators=[InputRequired("Nhập ngày kiểm tra (ngày/tháng/năm).")])
     district = StringField("Địa bàn")  # only narrows the commune list; the commune decides
-    commune = StringField("Xã, phường, thị trấn", validators=[DataRequired("Chọn xã, phường, thị trấn.")])
+    commune = StringField("Xã, phường", validators=[DataRequired("Chọn xã, phường.")])
     villages = IntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
         InputRequired("Nhập số thôn, tổ dân phố."),
         NumberRange(min=1, max=500, message="Số thôn, tổ dân phố phải từ 1 đến 500.")])

@@ -230,7 +230,7 @@ def test_new_inspection_form_explains_problems_in_vietnamese(app, client):
     response = client.post("/inspections/new", data=broken)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Chọn xã, phường, thị trấn." in html
+    assert "Chọn xã, phường." in html
     assert "Số thôn, tổ dân phố phải từ 1 đến 500." in html
     assert "trưởng đoàn" in html
     two_heads = data | {"team-1-role": "truong_doan"}
