@@ -24,8 +24,8 @@ from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, find
                    place_date_line, render_minutes, score_lines)
 from ..pdf.minutes import LATE_LABEL, PreviousResults, RemediationLine
 from .previous import Previous
-from .units import GROUP_KIND, commune_on
 from .remediation import OPEN, STATUS_LABELS, SUBMITTED, VERIFIED
+from .units import GROUP_KIND, commune_on
 
 DEFAULT_START = "08:00"
 

@@ -24,6 +24,7 @@ from inspect_app.extensions import db
 from inspect_app.models import Inspection, RemediationAction, User
 from inspect_app.services import Forbidden, Invalid, dashboard, inspections, remediation
 from inspect_app.services import report as service
+from inspect_app.services.demo import seed_demo
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 EVIDENCE_ITEMS = ("CK-01", "CK-02", "CK-03", "GT-03", "GT-04")  # the items E-01 wants a photo for
@@ -314,3 +315,35 @@ def test_request_checks_and_scopes(db_app):
         assert set(errors(**{"from": "0001-01-01", "to": "9999-12-31"})) == {"from", "to"}
         assert set(errors(**{"from": "2024-13-01"})) == {"from"}
         assert set(errors(**{"from": ["2024-01-01"]})) == {"from"}  # not a string at all
+
+
+def test_a_period_across_the_reform_counts_every_unit_once(db_app, catalog):
+    """2025–2026: the 30 communes of the small unit file, inspected in May–June 2025 before they ended,
+    and the communes of the small group file inspected in 2026. Each unit counts once, in the area whose
+    code it was inspected under (001 is Quận Ba Đình, then Cụm Ba Đình); nobody is dropped."""
+    with db_app.app_context():
+        seed_demo(db.session, catalog, range(2025, 2027), None, 122, as_of=TODAY)
+        rows = db.session.execute(select(Inspection.unit_id, Inspection.district_code, Inspection.inspection_date)
+                                  .where(Inspection.status == "finalised")).all()
+        before = {unit for unit, _, day in rows if day < dt.date(2025, 7, 1)}
+        after = {unit for unit, _, day in rows if day >= dt.date(2025, 7, 1)}
+        assert len(before) == 30 and 4 <= len(after) <= 7 and not before & after
+        by_area = {code: {unit for unit, area, _ in rows if area == code} for code in ("001", "002", "006")}
+
+        r = report("admin", "2025-01-01", "2026-11-27", catalog=catalog)
+        assert r.coverage_total.inspected == len(before) + len(after)
+        assert r.coverage_total.in_force == 30 + 7  # the ended units inspected, and the 7 in force on the last day
+        assert [(row.code, row.inspected) for row in r.coverage] == \
+            [(code, len(units)) for code, units in by_area.items() if units]
+        assert sum(row.in_force for row in r.coverage) == r.coverage_total.in_force
+        assert {row.code: row.in_force for row in r.coverage}["001"] == 14 + 3
+        assert r.scores_total.inspected == r.coverage_total.inspected
+        assert "Luật Tổ chức chính quyền địa phương số 72/2025/QH15" in r.basis
+
+        # the dashboards: each year its own units, the trend one point per year
+        year_2025 = dashboard.coverage(db.session, dashboard.CITY, 2025, TODAY)
+        year_2026 = dashboard.coverage(db.session, dashboard.CITY, 2026, TODAY)
+        assert (year_2025.inspected, year_2025.in_force) == (30, 30)
+        assert (year_2026.inspected, year_2026.in_force) == (len(after), 7)
+        assert [(p.year, p.inspected) for p in dashboard.trend(db.session, dashboard.CITY)] == \
+            [(2025, 30), (2026, len(after))]
