@@ -22,6 +22,8 @@ from inspect_app.evaluation import PROJECT_ROOT, cached_catalog
 
 DATA = Path(__file__).parent / "data"
 PASSWORD = "MatKhau@2020"
+# What finalising requires besides the answers: the minutes never invent a time or a place.
+MINUTES_DETAILS = {"start_time": "08:30", "end_time": "11:30", "place": "Trụ sở UBND phường", "copies": 2}
 ACCOUNTS = {  # username: (role, scope)
     "admin": ("admin", {}),
     "inspector": ("inspector", {"team": True}),
@@ -130,3 +132,11 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def finalize_with_details(session, catalog, actor, inspection_id: int):
+    """Record the minutes' times and place, as a team does before finalising, then finalise."""
+    from inspect_app.services import inspections
+
+    inspections.update_details(session, actor, inspection_id, MINUTES_DETAILS)
+    return inspections.finalize(session, catalog, actor, inspection_id)

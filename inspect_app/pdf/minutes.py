@@ -168,9 +168,9 @@ class MinutesData:
     commune_name: str  # "Phường Phúc Xá"
     district_name: str | None  # "Quận Ba Đình"; None after the 2025 reform (then omitted)
     inspection_date: dt.date
-    start_time: str  # "08:30"
-    end_time: str  # "11:45"
-    place: str  # "trụ sở UBND Phường Phúc Xá"
+    start_time: str | None  # "08:30"; a draft may not have it yet (then a blank to fill in)
+    end_time: str | None  # "11:45"
+    place: str | None  # "trụ sở UBND Phường Phúc Xá"
     plan_reference: str = ""  # "Kế hoạch số 45/KH-SNV ngày 01/9/2020 của Sở Nội vụ …"
     team: tuple[TeamMember, ...]
     commune_reps: tuple[CommuneRep, ...]
@@ -202,8 +202,13 @@ class MinutesData:
         object.__setattr__(self, "findings", tuple(self.findings))
         problems = []
         for name in ("start_time", "end_time"):
-            if not HH_MM.match(getattr(self, name)):
-                problems.append(f"{name} must be HH:MM, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            if value is None and not self.draft:
+                problems.append(f"final (non-draft) minutes need the {name}: they never invent one")
+            elif value is not None and not HH_MM.match(value):
+                problems.append(f"{name} must be HH:MM, got {value!r}")
+        if not self.place and not self.draft:
+            problems.append("final (non-draft) minutes need the place")
         if self.copies < 1:
             problems.append("copies must be at least 1")
         if self.revision < 1:
@@ -247,9 +252,12 @@ def place_date_line(place: str, day: dt.date) -> str:
     return f"{place}, {vn_long_date(day)}"
 
 
-def vn_clock(hh_mm: str) -> str:
-    """"08:30" → "08 giờ 30"."""
-    hours, minutes = hh_mm.split(":")
+BLANK = "……"  # a value the team has not recorded yet: a draft leaves room to write it by hand
+
+
+def vn_clock(hh_mm: str | None) -> str:
+    """"08:30" → "08 giờ 30"; no time yet → "…… giờ ……"."""
+    hours, minutes = hh_mm.split(":") if hh_mm else (BLANK, BLANK)
     return f"{hours} giờ {minutes}"
 
 
@@ -257,7 +265,7 @@ def upper_vn(text: str) -> str:
     return unicodedata.normalize("NFC", text.upper())
 
 
-def closing_sentence(end_time: str, copies: int) -> str:
+def closing_sentence(end_time: str | None, copies: int) -> str:
     return (f"Biên bản kết thúc vào hồi {vn_clock(end_time)} cùng ngày, được lập thành {copies} bản có giá trị "
             "như nhau, đã đọc lại cho các thành viên cùng nghe và nhất trí ký tên.")
 
@@ -347,7 +355,7 @@ def _cleaned(value: Any) -> Any:
 def render_html(data: MinutesData) -> str:
     """The minutes as HTML (what WeasyPrint lays out); useful for debugging the template."""
     data = _cleaned(data)
-    created = dt.datetime.combine(data.inspection_date, dt.time.fromisoformat(data.end_time), TIMEZONE)
+    created = dt.datetime.combine(data.inspection_date, dt.time.fromisoformat(data.end_time or "00:00"), TIMEZONE)
     html = _environment().get_template("minutes.html").render(
         d=data,
         district_suffix=f", {data.district_name}" if data.district_name else "",
@@ -357,6 +365,7 @@ def render_html(data: MinutesData) -> str:
         or [NO_OPINION + "."],
         score_max=10 * len(data.scores),
         closing=closing_sentence(data.end_time, data.copies),
+        blank=BLANK * 4,
         footer=footer_line(data),
         created=created.isoformat(),
     )

@@ -8,8 +8,9 @@ their remediation on that day), so findings, deadlines, repeat offences (X-01), 
 (X-02) and scores are the engine's own. Rows are then written in bulk, shaped as the workflow
 writes them: a finalised inspection with members, representatives, answers (JSON as
 `save_answers` stores them), photos, scores and total; a `FindingRecord` and a
-`RemediationAction` per finding; a correction now and then (the original `superseded`, its
-unverified actions `superseded`, the revision `finalised`).
+`RemediationAction` per finding; a correction now and then (the original `superseded`, the
+revision `finalised`; as `finalize` does, each action whose finding stands in the revision moves to
+it with its history, and the original's other unverified actions are closed as `superseded`).
 
 Choices (see also the report in the issue):
 - The round runs 1/9–30/11. When a reform ends communes earlier in the same year (2025: the
@@ -29,6 +30,7 @@ Choices (see also the report in the issue):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import math
@@ -175,6 +177,15 @@ class _Planned:
     replaces: _Planned | None = None
     superseded: bool = False
     id: int | None = None
+
+    @functools.cached_property
+    def finding_keys(self) -> set[tuple[str, tuple[str, ...]]]:
+        return {_finding_key(fate.finding) for fate in self.fates}
+
+
+def _finding_key(finding: Finding) -> tuple[str, tuple[str, ...]]:
+    """What a revision matches a finding by, as finalize does: its rule and items."""
+    return finding.rule_id, tuple(finding.items)
 
 
 def _utc(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -524,22 +535,30 @@ class DemoSeeder:
                     "deadline": f.deadline, "title": f.title, "legal_basis": f.legal_basis,
                     "remediation": f.remediation, "responsible": f.responsible})
                 owners.append((p, fate))
+                counts["repeats"] += f.repeat
         if not finding_rows:
             return counts
         finding_ids = _insert(session, FindingRecord, finding_rows, returning=True)
+        revision_of = {id(p.replaces): p for p in self.planned if p.replaces is not None}
         action_rows = []
         for finding_id, (p, fate) in zip(finding_ids, owners):
             status, submitted, verified = fate.status, fate.submitted_at, fate.verified_at
-            if p.superseded:  # finalize of the revision supersedes every unverified action
-                status, submitted, verified = SUPERSEDED, None, None
+            created = p.finalised_at
+            if p.superseded:
+                revision = revision_of[id(p)]
+                if _finding_key(fate.finding) in revision.finding_keys:
+                    continue  # the revision's finding took this action over
+                if not (verified and verified <= revision.finalised_at):  # its finding is gone: closed
+                    status, submitted, verified = SUPERSEDED, None, None
+            elif p.replaces is not None and _finding_key(fate.finding) in p.replaces.finding_keys:
+                created = p.replaces.finalised_at  # carried over from the original
             action_rows.append({
                 "finding_id": finding_id, "inspection_id": p.id, "commune_code": p.unit.code,
                 "district_code": p.unit.parent.code if p.unit.parent else None, "deadline": fate.finding.deadline,
                 "status": status, "submitted_at": submitted, "verified_at": verified,
                 "verified_by_id": actor.id if verified else None, "return_reason": None,
-                "created_at": p.finalised_at, "updated_at": verified or submitted or p.finalised_at})
+                "created_at": created, "updated_at": verified or submitted or p.finalised_at})
             counts[f"action_{status}"] += 1
-            counts["repeats"] += fate.finding.repeat
         action_ids = _insert(session, RemediationAction, action_rows, returning=True)
         evidence_rows = [{
             "action_id": action_id, "kind": "note", "stored_name": None, "original_name": "", "size": 0,

@@ -19,7 +19,7 @@ from ..domain.catalog import Catalog
 from ..domain.checklists import AnswerError, Checklist, parse_iso_date
 from ..evaluation import Evaluation, evaluate_input
 from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, AdminUnit, Answer, CommuneRep, FindingRecord,
-                      Inspection, InspectionMember, MinutesDocument, Photo, RemediationAction, UnitSuccession, User,
+                      Inspection, InspectionMember, Photo, RemediationAction, UnitSuccession, User,
                       utcnow)
 from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view, require_edit, require_view
@@ -27,7 +27,7 @@ from .audit import record
 from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, minutes_number, stored_minutes
 from .photos import StoredPhoto, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
-from .remediation import OPEN, STATUS_LABELS as REMEDIATION_LABELS
+from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
 from .units import commune_on
 
 MAX_NOTE_LENGTH = 4000
@@ -508,28 +508,46 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     _require_draft(inspection)
     previous = previous_of(session, inspection)
     evaluation = evaluate_inspection(catalog, inspection, evidence_of(inspection), previous.for_evaluation())
-    if evaluation.missing:
-        raise Invalid("Chưa thể hoàn tất: còn tiêu chí bắt buộc chưa trả lời.", missing=list(evaluation.missing),
-                      errors={code: "chưa trả lời" for code in evaluation.missing})
+    unrecorded = details_missing(inspection)
+    if evaluation.missing or unrecorded:
+        reasons = (["còn tiêu chí bắt buộc chưa trả lời"] if evaluation.missing else []) + \
+            ([f"thông tin biên bản chưa đủ ({', '.join(DETAIL_LABELS[key] for key in unrecorded)})"]
+             if unrecorded else [])
+        raise Invalid(f"Chưa thể hoàn tất: {'; '.join(reasons)}.", missing=list(evaluation.missing),
+                      errors={code: "chưa trả lời" for code in evaluation.missing} | unrecorded)
+    replaced = session.get(Inspection, inspection.replaces_id) if inspection.replaces_id else None
+    standing = _actions_by_finding(replaced)
+    carried: list[tuple[RemediationAction, dt.date | None]] = []
     for position, finding in enumerate(evaluation.findings, start=1):
         record_ = FindingRecord(
             position=position, rule_id=finding.rule_id, code=finding.code, items=list(finding.items),
             kind=finding.kind, severity=finding.severity, repeat=finding.repeat, deadline=finding.deadline,
             title=finding.title, legal_basis=finding.legal_basis, remediation=finding.remediation,
             responsible=finding.responsible)
-        record_.action = RemediationAction(inspection_id=inspection.id, commune_code=inspection.commune_code,
-                                           district_code=inspection.district_code, deadline=finding.deadline)
         inspection.findings.append(record_)
+        same = standing.get((finding.rule_id, tuple(finding.items)))
+        if same:  # the finding still stands: its action goes on, with its evidence, status and history
+            record_.action = action = same.pop(0)
+            carried.append((action, action.deadline))
+            action.inspection_id, action.deadline = inspection.id, finding.deadline
+        else:
+            record_.action = RemediationAction(inspection_id=inspection.id, commune_code=inspection.commune_code,
+                                               district_code=inspection.district_code, deadline=finding.deadline)
     inspection.scores = dict(evaluation.scores)
     inspection.total_score = evaluation.scores["total"]
     inspection.status, inspection.finalised_at, inspection.finalised_by_id = FINALISED, utcnow(), actor.id
-    if inspection.replaces_id:
-        replaced = session.get(Inspection, inspection.replaces_id)
+    if replaced is not None:
         replaced.status = SUPERSEDED
-        for old in replaced.findings:
-            if old.action and old.action.status != "verified":
-                old.action.status = SUPERSEDED
     session.flush()
+    for action, deadline in carried:
+        record(session, actor, "carry_forward", "remediation", action.id, from_inspection=replaced.id,
+               to_inspection=inspection.id, code=action.finding.code, status=action.status,
+               **({"deadline": {"from": _iso(deadline), "to": _iso(action.deadline)}}
+                  if deadline != action.deadline else {}))
+    for action in (a for left in standing.values() for a in left if a.status != VERIFIED):
+        record(session, actor, "close_action", "remediation", action.id, inspection=replaced.id,
+               code=action.finding.code, status={"from": action.status, "to": SUPERSEDED})
+        action.status = SUPERSEDED  # its finding is gone from the revision: no longer applicable
     document = freeze_minutes(session, catalog, inspection, minutes, RecordContent(
         answers_of(inspection), notes_of(inspection), list(inspection.findings), dict(evaluation.scores), previous))
     record(session, actor, "finalize", "inspection", inspection.id, findings=len(evaluation.findings),
@@ -541,6 +559,25 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
         session.rollback()
         raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
     return inspection, evaluation
+
+
+# What the minutes record of the meeting itself; a revision corrects the record of the same meeting, so it
+# starts from these as they were, and the team edits what was wrong.
+MINUTES_DETAILS = ("start_time", "end_time", "place", "copies", "plan_reference", "commune_opinion",
+                   "commune_refusal_reason", "team_refusal_reason")
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _actions_by_finding(replaced: Inspection | None) -> dict[tuple[str, tuple[str, ...]], list[RemediationAction]]:
+    """The replaced inspection's actions by what their finding is (rule and items), in finding order."""
+    actions: dict[tuple[str, tuple[str, ...]], list[RemediationAction]] = {}
+    for finding in replaced.findings if replaced is not None else ():
+        if finding.action is not None:
+            actions.setdefault((finding.rule_id, tuple(finding.items)), []).append(finding.action)
+    return actions
 
 
 def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspection, bool]:
@@ -558,8 +595,8 @@ def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspectio
         commune_code=original.commune_code, commune_name=original.commune_name,
         district_code=original.district_code, district_name=original.district_name,
         inspection_date=original.inspection_date, villages=original.villages, team_id=original.team_id,
-        created_by_id=actor.id, plan_reference=original.plan_reference, commune_opinion=original.commune_opinion,
-        replaces_id=original.id, revision=original.revision + 1,
+        created_by_id=actor.id, replaces_id=original.id, revision=original.revision + 1,
+        **{field: getattr(original, field) for field in MINUTES_DETAILS},
         members=[InspectionMember(position_index=m.position_index, name=m.name, position=m.position, role=m.role)
                  for m in original.members],
         commune_reps=[CommuneRep(position_index=r.position_index, name=r.name, position=r.position)
@@ -638,7 +675,19 @@ def minutes_for(session: Session, catalog: Catalog, actor: User, inspection_id: 
     return draft_minutes(session, catalog, inspection, settings, content), True
 
 
-CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+DETAIL_LABELS = {"start_time": "giờ bắt đầu", "end_time": "giờ kết thúc", "place": "địa điểm"}
+
+
+def details_missing(inspection: Inspection) -> dict[str, str]:
+    """What the minutes cannot be signed without: when the meeting began and ended, and where.
+    The minutes never invent these (a default would be a false statement in a legal record)."""
+    problems = {key: f"chưa nhập {label}" for key, label in DETAIL_LABELS.items() if not getattr(inspection, key)}
+    if inspection.start_time and inspection.end_time and inspection.end_time <= inspection.start_time:
+        problems["end_time"] = "giờ kết thúc phải sau giờ bắt đầu"
+    return problems
+
+
 DETAIL_TEXTS = {"place": 200, "plan_reference": 500, "commune_opinion": 4000,
                 "commune_refusal_reason": 1000, "team_refusal_reason": 1000}
 
@@ -655,7 +704,7 @@ def update_details(session: Session, actor: User, inspection_id: int, data: Any)
     for key in ("start_time", "end_time"):
         if key in data:
             value = data[key]
-            if value is not None and not (isinstance(value, str) and CLOCK.match(value)):
+            if value is not None and not (isinstance(value, str) and CLOCK.fullmatch(value)):
                 errors[key] = "giờ cần dạng HH:MM (ví dụ 08:30)"
             else:
                 changes[key] = value
@@ -674,11 +723,16 @@ def update_details(session: Session, actor: User, inspection_id: int, data: Any)
             changes["copies"] = copies
     unknown = set(data) - set(changes) - set(errors) - {"base_version"}
     errors.update({key: "trường không hợp lệ" for key in unknown})
+    start, end = (changes.get(key, getattr(inspection, key)) for key in ("start_time", "end_time"))
+    if start and end and end <= start and not {"start_time", "end_time"} & set(errors):
+        errors["end_time"] = "giờ kết thúc phải sau giờ bắt đầu"
     if errors:
         raise Invalid("Thông tin biên bản chưa hợp lệ.", errors=errors)
+    changed = {key: {"from": getattr(inspection, key), "to": value} for key, value in changes.items()
+               if getattr(inspection, key) != value}
     for key, value in changes.items():
         setattr(inspection, key, value)
-    record(session, actor, "details", "inspection", inspection.id, changes=changes)
+    record(session, actor, "details", "inspection", inspection.id, changes=changed)
     try:
         session.commit()
     except StaleDataError:

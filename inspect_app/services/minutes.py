@@ -8,7 +8,6 @@ every later download returns those bytes.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.catalog import Catalog
-from ..domain.checklists import VIETNAM
 from ..models import MEMBER_ROLES, FindingRecord, Inspection, MinutesDocument
 from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, finding_lines, finding_title,
                    place_date_line, render_minutes, score_lines)
@@ -27,7 +25,6 @@ from .previous import Previous
 from .remediation import OPEN, STATUS_LABELS, SUBMITTED, VERIFIED
 from .units import GROUP_KIND, commune_on
 
-DEFAULT_START = "08:00"
 
 
 @dataclass(frozen=True)
@@ -89,11 +86,6 @@ def next_number(session: Session, settings: MinutesSettings, inspection: Inspect
     return settings.number_format.format(seq=done + 1, year=year, id=inspection.id)
 
 
-def _local_time(moment: dt.datetime | None) -> str:
-    moment = moment or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(VIETNAM).strftime("%H:%M")
-
-
 def administrative_district(session: Session, inspection: Inspection) -> str | None:
     """The district the commune belonged to, for the minutes' address line; None after the 2025 reform, when
     communes sit directly under the city and the inspection's area is only the department's group."""
@@ -115,9 +107,7 @@ def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, set
         place_date_line=place_date_line(settings.place_name, inspection.inspection_date),
         commune_name=inspection.commune_name, district_name=administrative_district(session, inspection),
         inspection_date=inspection.inspection_date,
-        start_time=inspection.start_time or DEFAULT_START,
-        end_time=inspection.end_time or _local_time(inspection.finalised_at),
-        place=inspection.place or f"trụ sở UBND {inspection.commune_name}",
+        start_time=inspection.start_time, end_time=inspection.end_time, place=inspection.place,
         plan_reference=inspection.plan_reference or "",
         team=[TeamMember(m.name, m.position, MEMBER_ROLES[m.role]) for m in inspection.members],
         commune_reps=[CommuneRep(r.name, r.position) for r in inspection.commune_reps],
@@ -209,8 +199,6 @@ def _plain_title(finding: FindingRecord) -> str:
 def freeze_minutes(session: Session, catalog: Catalog, inspection: Inspection, settings: MinutesSettings,
                    content: RecordContent) -> MinutesDocument:
     """Hash the finalised record, render the PDF once and store it (same transaction as finalising)."""
-    inspection.start_time = inspection.start_time or DEFAULT_START
-    inspection.end_time = inspection.end_time or _local_time(inspection.finalised_at)
     inspection.record_sha256 = record_digest(
         inspection, content, previous_results(session, catalog, inspection, content.findings, content.previous))
     number = next_number(session, settings, inspection)

@@ -34,7 +34,7 @@ STATUS_LABELS = {
     OPEN: "Chưa khắc phục",
     SUBMITTED: "Chờ xác nhận",
     VERIFIED: "Đã khắc phục",
-    SUPERSEDED: "Đã thay thế",
+    SUPERSEDED: "Không còn áp dụng",  # its finding is not in the revision that replaced the inspection
 }
 DIMENSIONS = {
     "TG": "Tham gia của người dân", "CK": "Công khai, minh bạch", "GT": "Trách nhiệm giải trình",
@@ -286,8 +286,8 @@ def submit_evidence(session: Session, actor: User, action_id: int, note: Any, fi
     if action.status == VERIFIED:
         raise Conflict("Việc khắc phục này đã được xác nhận; không gửi thêm minh chứng.", status=action.status)
     if action.status == SUPERSEDED:
-        raise Conflict("Phiếu kiểm tra của việc này đã được thay thế; hãy gửi minh chứng theo phiếu mới.",
-                       status=action.status)
+        raise Conflict("Việc khắc phục này không còn áp dụng: bản sửa đổi của phiếu kiểm tra không còn kết luận "
+                       "này.", status=action.status)
     text = _clean(note)
     errors = {}
     if note is not None and not isinstance(note, str):

@@ -641,8 +641,17 @@
   var missingBox = document.getElementById("finalize-missing");
   finalizeButton.addEventListener("click", function () {
     missingBox.hidden = true;
+    // What is still unanswered is listed before anything is confirmed (the server checks again).
+    var unanswered = Array.prototype.map.call(
+      form.querySelectorAll('article.item[data-required="1"]:not(.answered)'), function (box) { return box.dataset.code; });
+    if (unanswered.length) {
+      confirmBox.hidden = true;
+      showMissing("Chưa thể hoàn tất: còn " + unanswered.length + " tiêu chí bắt buộc chưa trả lời.", unanswered);
+      return;
+    }
     confirmBox.hidden = false;
-    document.getElementById("finalize-go").focus();
+    var empty = detailInputs.filter(function (input) { return !input.value.trim(); })[0];
+    (empty || document.getElementById("finalize-go")).focus();
     flush();
   });
   document.getElementById("finalize-cancel").addEventListener("click", function () { confirmBox.hidden = true; });
@@ -655,7 +664,9 @@
         showMissing("Chưa gửi được hết câu trả lời lên máy chủ — kiểm tra kết nối rồi bấm “Hoàn tất phiếu” lại.", []);
         return;
       }
-      return fetch(apiBase + "/finalize", { method: "POST", credentials: "same-origin", headers: headers(true), body: "{}" })
+      return saveDetails().then(function (detailsSaved) {
+        if (!detailsSaved) return;
+        return fetch(apiBase + "/finalize", { method: "POST", credentials: "same-origin", headers: headers(true), body: "{}" })
         .then(function (response) {
           return response.json().catch(function () { return {}; }).then(function (body) {
             if (response.ok) {
@@ -671,13 +682,64 @@
             if (response.status === 409) { lockForm(body.error || "Phiếu đã hoàn tất và bị khóa."); return; }
             showMissing(body.error || "Chưa hoàn tất được phiếu, vui lòng thử lại.", []);
           });
-        }, function () { showMissing("Mất kết nối — chưa hoàn tất được phiếu; hãy thử lại khi có mạng.", []); });
+        }, function () { showMissing("Mất kết nối — chưa hoàn tất được phiếu; hãy thử lại khi có mạng.", []); })
+        .then(function () { confirmBox.hidden = true; });
+      });
     }).then(function () {
       go.disabled = false;
       if (!locked) finalizeButton.disabled = false;
-      confirmBox.hidden = true;
     });
   });
+
+  // The minutes' times, place and copies are asked for in the confirmation itself: the minutes are
+  // a legal record and never invent them. Saved with PATCH before finalising; errors stay beside
+  // the fields and the confirmation stays open.
+  var detailInputs = Array.prototype.slice.call(confirmBox.querySelectorAll("[data-detail]"));
+  function detailError(name, message) {
+    var input = document.getElementById("confirm-" + name);
+    var note = document.getElementById("confirm-" + name + "-error");
+    if (!input || !note) return;
+    note.textContent = message || "";
+    note.hidden = !message;
+    input.classList.toggle("invalid", !!message);
+    if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+  }
+  function saveDetails() {
+    var payload = {};
+    var firstEmpty = null;
+    detailInputs.forEach(function (input) {
+      var name = input.dataset.detail;
+      var value = input.value.trim();
+      detailError(name, "");
+      if (!value) {
+        detailError(name, "Bắt buộc nhập trước khi hoàn tất.");
+        firstEmpty = firstEmpty || input;
+        return;
+      }
+      payload[name] = name === "copies" ? Number(value) : value;
+    });
+    if (firstEmpty) { firstEmpty.focus(); return Promise.resolve(false); }
+    return fetch(apiBase, { method: "PATCH", credentials: "same-origin", headers: headers(true), body: JSON.stringify(payload) })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.ok) {
+            if (typeof body.version === "number") version = body.version;
+            var read = document.querySelectorAll(".details-form [name]");
+            Array.prototype.forEach.call(read, function (input) {
+              if (Object.prototype.hasOwnProperty.call(payload, input.name)) input.value = payload[input.name];
+            });
+            return true;
+          }
+          var errors = body.errors || {};
+          Object.keys(errors).forEach(function (name) { detailError(name, errors[name]); });
+          if (!Object.keys(errors).length) showMissing(body.error || "Chưa lưu được thông tin biên bản.", []);
+          return false;
+        });
+      }, function () {
+        showMissing("Mất kết nối — chưa lưu được thông tin biên bản; hãy thử lại khi có mạng.", []);
+        return false;
+      });
+  }
 
   function showMissing(message, codes) {
     document.getElementById("finalize-message").textContent = message;

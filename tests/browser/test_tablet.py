@@ -125,6 +125,7 @@ def stored(app, inspection_id: int) -> dict:
         inspection = db.session.get(Inspection, inspection_id)
         return {"answers": service.answers_of(inspection), "notes": service.notes_of(inspection),
                 "version": inspection.version, "status": inspection.status,
+                "details": (inspection.start_time, inspection.end_time, inspection.place),
                 "photos": [(p.item_code, p.width, p.height) for p in inspection.photos],
                 "findings": [f.to_contract() for f in inspection.findings], "scores": inspection.scores}
 
@@ -279,10 +280,10 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
     assert stored(app, inspection_id)["photos"] == [("CK-01", 1200, 900)]
 
-    # Finalising with items missing lists them, each a link to its item.
+    # Finalising with items missing lists them before anything is confirmed, each a link to its item.
     page.locator("#finalize").tap()
-    page.locator("#finalize-go").tap()
     expect(page.locator("#finalize-missing")).to_be_visible()
+    expect(page.locator("#finalize-confirm")).to_be_hidden()
     with app.app_context():
         missing = service.inspection_detail(db.session, app.extensions["catalog"],
                                             db.session.get(Inspection, inspection_id))["missing"]
@@ -308,14 +309,30 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     page.reload()
     expect(page.locator("#progress-answered")).to_have_text(page.locator("#progress-required").inner_text())
 
+    # The confirmation asks for the minutes' times and place; it never invents them.
     page.locator("#finalize").tap()
     expect(page.locator("#finalize-confirm")).to_be_visible()
+    expect(page.locator("#confirm-start_time")).to_be_focused()
+    page.locator("#finalize-go").tap()
+    expect(page.locator("#confirm-start_time-error")).to_have_text("Bắt buộc nhập trước khi hoàn tất.")
+    expect(page.locator("#confirm-place-error")).to_have_text("Bắt buộc nhập trước khi hoàn tất.")
+    assert stored(app, inspection_id)["status"] == "draft"
+    page.locator("#confirm-start_time").fill("08:30")
+    page.locator("#confirm-end_time").fill("08:00")
+    page.locator("#confirm-place").fill("Hội trường UBND phường Phúc Xá")
+    page.locator("#finalize-go").tap()
+    expect(page.locator("#confirm-end_time-error")).to_have_text("giờ kết thúc phải sau giờ bắt đầu")
+    expect(page.locator("#confirm-start_time-error")).to_be_hidden()
+    assert stored(app, inspection_id)["status"] == "draft"
+    page.screenshot(path=str(screenshots / "finalize-confirm-768x1024.png"))
+    page.locator("#confirm-end_time").fill("11:15")
     page.locator("#finalize-go").tap()
     expect(page.locator("#locked-banner")).to_be_visible()
     expect(page.locator("#locked-banner")).to_contain_text("Phiếu đã hoàn tất")
     assert page.evaluate("() => document.querySelectorAll('#checklist input:not([disabled]), #checklist textarea:not([disabled])').length") == 0
     server = stored(app, inspection_id)
     assert server["status"] == "finalised"
+    assert server["details"] == ("08:30", "11:15", "Hội trường UBND phường Phúc Xá")
     expected = evaluate({"checklist": "papi-xa", "inspection_date": "2020-09-15",
                          "commune": {"code": "00001", "villages": 12}, "answers": server["answers"],
                          "evidence": {"CK-01": 1}})

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from conftest import finalize_with_details
 from inspect_app.extensions import db
-from inspect_app.models import AuditEntry, Inspection, RemediationAction, User
+from inspect_app.models import AuditEntry, FindingRecord, Inspection, RemediationAction, User
 from inspect_app.services import Conflict, Forbidden, Invalid
 from inspect_app.services import inspections as service
 from inspect_app.services.previous import previous_of
@@ -79,7 +80,22 @@ def test_finalise_refuses_missing_then_locks_and_creates_actions(db_app, catalog
         assert "TG-01" in missing.value.details["missing"]
         answers = compliant_answers() | {"GT-03": "khong", "CK-05": "no"}
         service.save_answers(db.session, catalog, user("inspector"), inspection.id, answers, {}, 1)
-        done, evaluation = service.finalize(db.session, catalog, user("inspector"), inspection.id)
+        # every answer given, but the minutes would have to invent when and where: refused, nothing saved
+        with pytest.raises(Invalid) as unrecorded:
+            service.finalize(db.session, catalog, user("inspector"), inspection.id)
+        assert unrecorded.value.details["missing"] == []
+        assert unrecorded.value.details["errors"] == {"start_time": "chưa nhập giờ bắt đầu",
+                                                      "end_time": "chưa nhập giờ kết thúc", "place": "chưa nhập địa điểm"}
+        db.session.rollback()
+        assert db.session.get(Inspection, inspection.id).status == "draft" and not db.session.query(FindingRecord).count()
+        with pytest.raises(Invalid) as backwards:
+            service.update_details(db.session, user("inspector"), inspection.id,
+                                   {"start_time": "14:00", "end_time": "09:15", "place": "Trụ sở UBND phường"})
+        assert backwards.value.details["errors"] == {"end_time": "giờ kết thúc phải sau giờ bắt đầu"}
+        with pytest.raises(Invalid) as trailing:  # `$` would match before the newline; the time must be all there is
+            service.update_details(db.session, user("inspector"), inspection.id, {"start_time": "08:00\n"})
+        assert trailing.value.details["errors"] == {"start_time": "giờ cần dạng HH:MM (ví dụ 08:30)"}
+        done, evaluation = finalize_with_details(db.session, catalog, user("inspector"), inspection.id)
         assert done.status == "finalised"
         assert [f.code for f in done.findings] == ["CK-05", "GT-03", "J-01"] + ["E-01"] * 4  # no photos
         assert db.session.query(RemediationAction).count() == len(done.findings)
@@ -88,7 +104,7 @@ def test_finalise_refuses_missing_then_locks_and_creates_actions(db_app, catalog
             service.save_answers(db.session, catalog, user("inspector"), inspection.id, {"TG-01": "no"}, {},
                                  done.version)
         actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
-        assert actions[-3:] == ["create", "answer", "finalize"] or actions[-2:] == ["answer", "finalize"]
+        assert actions[-3:] == ["answer", "details", "finalize"]
 
 
 def test_repeat_offence_uses_the_previous_finalised_inspection(db_app, catalog):
@@ -96,7 +112,7 @@ def test_repeat_offence_uses_the_previous_finalised_inspection(db_app, catalog):
         first, _ = new(catalog)
         service.save_answers(db.session, catalog, user("inspector"), first.id,
                              compliant_answers() | {"GT-03": "khong"}, {}, 1)
-        service.finalize(db.session, catalog, user("inspector"), first.id)
+        finalize_with_details(db.session, catalog, user("inspector"), first.id)
         second, _ = new(catalog, client_id="tablet-0002-abcdef", inspection_date="2021-03-15")
         answers = compliant_answers() | {"GT-03": "khong", "CK-06": "2021-01-05", "CK-07": "2021-01-20",
                                          "CK-08": "2021-01-10"}
@@ -110,7 +126,7 @@ def test_revision_names_the_one_it_replaces(db_app, catalog):
     with db_app.app_context():
         inspection, _ = new(catalog)
         service.save_answers(db.session, catalog, user("inspector"), inspection.id, compliant_answers(), {}, 1)
-        service.finalize(db.session, catalog, user("inspector"), inspection.id)
+        finalize_with_details(db.session, catalog, user("inspector"), inspection.id)
         revision, created = service.revise(db.session, user("inspector"), inspection.id)
         assert created and service.revise(db.session, user("inspector"), inspection.id) == (revision, False)
         assert (revision.replaces_id, revision.revision, revision.status) == (inspection.id, 2, "draft")
@@ -139,7 +155,7 @@ def test_previous_inspection_is_the_same_unit_not_just_the_same_code(db_app, cat
         truc_bach, _ = new(catalog, client_id="tablet-2020-truc-bach", commune_code="00004")
         service.save_answers(db.session, catalog, user("inspector"), truc_bach.id,
                              compliant_answers() | {"GT-03": "khong"}, {}, 1)
-        service.finalize(db.session, catalog, user("inspector"), truc_bach.id)
+        finalize_with_details(db.session, catalog, user("inspector"), truc_bach.id)
         ba_dinh, _ = new(catalog, actor="admin", client_id="tablet-2025-ba-dinh", commune_code="00004",
                          inspection_date="2025-09-15")
         assert ba_dinh.commune_name == "Phường Ba Đình"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from conftest import finalize_with_details
 from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, Inspection, User
 from inspect_app.services import Conflict, Forbidden, Invalid
@@ -46,7 +47,7 @@ def inspected(catalog, *, day="2020-09-15", commune="00001", client_id="tablet-f
     service.save_answers(db.session, catalog, user(actor), inspection.id,
                          compliant_answers() | (answers or {}), {}, inspection.version)
     if finalise:
-        service.finalize(db.session, catalog, user(actor), inspection.id)
+        finalize_with_details(db.session, catalog, user(actor), inspection.id)
     return inspection
 
 
@@ -96,7 +97,7 @@ def test_the_story_repeat_late_and_fixed(db_app, catalog, photo_dir):
         late = [f for f in evaluation.findings if f.code == "X-02"]
         assert [f.items for f in late] == [("GT-03",)]  # X-02 only for GT-03: TG-01 was verified
 
-        done, _ = service.finalize(db.session, catalog, user("inspector"), again.id)
+        done, _ = finalize_with_details(db.session, catalog, user("inspector"), again.id)
         results = minutes_service.previous_results(db.session, catalog, done, list(done.findings),
                                                    previous_of(db.session, done))
         assert results.inspection_date == dt.date(2020, 9, 15) and results.number == "01/BB-ĐKT"
@@ -177,7 +178,7 @@ def test_refused_unless_finalised(db_app, catalog):
         with pytest.raises(Conflict) as refused:
             reinspect(catalog, draft.id)
         assert "đã hoàn tất" in refused.value.message
-        service.finalize(db.session, catalog, user("inspector"), draft.id)
+        finalize_with_details(db.session, catalog, user("inspector"), draft.id)
         revision, _ = service.revise(db.session, user("inspector"), draft.id)
         service.finalize(db.session, catalog, user("inspector"), revision.id)
         with pytest.raises(Conflict) as superseded:

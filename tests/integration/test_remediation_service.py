@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from conftest import finalize_with_details
 from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, Inspection, RemediationAction, RemediationEvidence, User
 from inspect_app.services import Conflict, Forbidden, Invalid, NotFound
@@ -43,7 +44,7 @@ def finalised(catalog, actor="inspector", commune="00001", client_id="tablet-rem
     inspections.save_answers(db.session, catalog, user(actor), inspection.id,
                              compliant_answers() | (VIOLATIONS if answers is None else answers), {},
                              inspection.version)
-    inspections.finalize(db.session, catalog, user(actor), inspection.id)
+    finalize_with_details(db.session, catalog, user(actor), inspection.id)
     return inspection.id
 
 
@@ -379,27 +380,74 @@ def test_every_change_is_audited(db_app, two):
         assert db.session.query(AuditEntry).filter_by(entity="remediation").count() == 4
 
 
-def test_actions_of_a_replaced_inspection_are_superseded(db_app, catalog, two):
+def test_a_revision_carries_remediation_forward(db_app, catalog, two):
+    """Finalise, work on the actions, revise (TG-02 corrected away, MT-03 found), finalise again: every
+    action whose finding stands goes on with its evidence, status and history; TG-02's is closed as no
+    longer applicable; MT-03 gets a new one; the minutes details are the original's; the audit says so."""
     phucxa, _ = two
     with db_app.app_context():
-        inspector = user("inspector")
-        verified_id = action_of(phucxa, "GT-03").id
-        service.submit_evidence(db.session, user("commune-phucxa"), verified_id, "Đã niêm yết", None, Path("/x"))
-        service.verify(db.session, inspector, verified_id)
+        inspector, commune = user("inspector"), user("commune-phucxa")
+        verified, sent_back, submitted = (action_of(phucxa, code).id for code in ("GT-03", "TG-01", "CK-05"))
+        for action_id in (verified, sent_back, submitted):
+            service.submit_evidence(db.session, commune, action_id, "Đã khắc phục", None, Path("/x"))
+        service.verify(db.session, inspector, verified)
+        service.reopen(db.session, inspector, sent_back, "Ảnh chưa rõ loa ở tổ dân phố số 5")
+        original = db.session.get(Inspection, phucxa)
+        before = {(f.rule_id, tuple(f.items)): snapshot(f.action) for f in original.findings}
+        gone = action_of(phucxa, "TG-02").id
+        actions_before = db.session.scalar(select(func.count(RemediationAction.id)))
+
         revision, _ = inspections.revise(db.session, inspector, phucxa)
-        inspections.finalize(db.session, catalog, inspector, revision.id)
-        old = service.list_actions(db.session, inspector, status="superseded")
-        assert {a.inspection_id for a in old} == {phucxa} and len(old) == 9  # the verified one stays verified
-        assert db.session.get(RemediationAction, verified_id).status == "verified"
-        current = service.list_actions(db.session, user("commune-phucxa"))
-        assert {a.inspection_id for a in current} == {phucxa, revision.id} and all(
-            a.status != "superseded" for a in current)
-        assert service.list_actions(db.session, inspector, overdue_as_of=dt.date(2030, 1, 1), status="superseded") == []
-        stale = old[0]
+        inspections.save_answers(db.session, catalog, inspector, revision.id, {"TG-02": 5, "MT-03": "no"}, {},
+                                 revision.version)
+        inspections.finalize(db.session, catalog, inspector, revision.id)  # the details: copied from the original
+        db.session.expire_all()
+        done, original = db.session.get(Inspection, revision.id), db.session.get(Inspection, phucxa)
+
+        assert (original.status, done.status) == ("superseded", "finalised")
+        assert original.start_time and original.end_time and original.place
+        for field in inspections.MINUTES_DETAILS:
+            assert getattr(done, field) == getattr(original, field), field
+        keys = {(f.rule_id, tuple(f.items)) for f in done.findings}
+        assert keys == set(before) - {("TG-02", ("TG-02",))} | {("MT-03", ("MT-03",))}
+        for finding in done.findings:
+            key = (finding.rule_id, tuple(finding.items))
+            assert finding.action.inspection_id == done.id and finding.action.deadline == finding.deadline
+            if key in before:  # the same action: same id, status, evidence, times, reviewer, reason
+                assert snapshot(finding.action) == before[key], key
+            else:
+                assert snapshot(finding.action)[1:] == ("open", (), None, None, None, None)
+        assert action_of(done.id, "GT-03").id == verified and action_of(done.id, "GT-03").status == "verified"
+        assert action_of(done.id, "TG-01").return_reason == "Ảnh chưa rõ loa ở tổ dân phố số 5"
+        assert action_of(done.id, "CK-05").status == "submitted"
+        assert all(f.action is None for f in original.findings if f.code != "TG-02")
+        closed = db.session.get(RemediationAction, gone)
+        assert (closed.status, closed.inspection_id) == ("superseded", phucxa)
+        assert service.STATUS_LABELS["superseded"] == "Không còn áp dụng"
+        assert db.session.scalar(select(func.count(RemediationAction.id))) == actions_before + 1  # MT-03 only
+
+        audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(("carry_forward", "close_action")))
+                                   .order_by(AuditEntry.id)).all()
+        carried = [before[(f.rule_id, tuple(f.items))][0] for f in done.findings if (f.rule_id, tuple(f.items)) in before]
+        assert [(e.action, e.entity_id) for e in audit] == \
+            [("carry_forward", action_id) for action_id in carried] + [("close_action", gone)]
+        assert all(e.details["from_inspection"] == phucxa and e.details["to_inspection"] == done.id
+                   for e in audit[:-1])
+        assert audit[-1].details == {"inspection": phucxa, "code": "TG-02",
+                                     "status": {"from": "open", "to": "superseded"}}
+
+        current = service.list_actions(db.session, commune)
+        assert {a.inspection_id for a in current} == {done.id} and all(a.status != "superseded" for a in current)
         with pytest.raises(Conflict) as refused:
-            service.submit_evidence(db.session, user("commune-phucxa"), stale.id, "Muộn", None, Path("/x"))
-        assert refused.value.details == {"status": "superseded"}
+            service.submit_evidence(db.session, commune, gone, "Muộn", None, Path("/x"))
+        assert refused.value.details == {"status": "superseded"} and "không còn áp dụng" in refused.value.message
         db.session.rollback()
         with pytest.raises(Conflict):
-            service.reopen(db.session, inspector, stale.id, "Mở lại")
-        assert db.session.scalar(select(RemediationEvidence).where(RemediationEvidence.action_id == stale.id)) is None
+            service.reopen(db.session, inspector, gone, "Mở lại")
+        assert db.session.scalar(select(RemediationEvidence).where(RemediationEvidence.action_id == gone)) is None
+
+
+def snapshot(action: RemediationAction) -> tuple:
+    """What a carried action keeps: its id, status, evidence, times, reviewer and send-back reason."""
+    return (action.id, action.status, tuple((e.id, e.note) for e in action.evidence), action.submitted_at,
+            action.verified_at, action.verified_by_id, action.return_reason)

@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from conftest import finalize_with_details
 from inspect_app.extensions import db
 from inspect_app.models import RemediationAction, User
 from inspect_app.services import inspections as service
@@ -49,7 +50,7 @@ def finalised(catalog, actor, client_id, commune, answers):
         "client_id": client_id, "checklist": "papi-xa", "commune_code": commune, "inspection_date": "2020-09-15",
         "villages": 12, "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})
     service.save_answers(db.session, catalog, user, inspection.id, base | answers, {}, inspection.version)
-    return service.finalize(db.session, catalog, user, inspection.id)[0]
+    return finalize_with_details(db.session, catalog, user, inspection.id)[0]
 
 
 @pytest.fixture

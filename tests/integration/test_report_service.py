@@ -20,6 +20,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from conftest import finalize_with_details
 from inspect_app.extensions import db
 from inspect_app.models import Inspection, RemediationAction, User
 from inspect_app.services import Forbidden, Invalid, dashboard, inspections, remediation
@@ -70,7 +71,7 @@ def inspect(app, catalog, code: str, day: str, changes: dict, *, photos: bool = 
                              inspection.version)
     if not finalise:
         return inspection
-    done, _ = inspections.finalize(db.session, catalog, actor, inspection.id)
+    done, _ = finalize_with_details(db.session, catalog, actor, inspection.id)
     if revise_with is not None:
         revision, _ = inspections.revise(db.session, actor, done.id)
         inspections.save_answers(db.session, catalog, actor, revision.id, revise_with, {}, revision.version)

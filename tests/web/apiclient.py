@@ -5,7 +5,7 @@ import io
 import json
 import re
 
-from conftest import DATA, PASSWORD
+from conftest import DATA, MINUTES_DETAILS, PASSWORD
 from PIL import Image
 
 URL = "/api/v1"
@@ -59,6 +59,15 @@ class Api:
             base_version = self.get(f"/inspections/{inspection_id}").get_json()["version"]
         body = {"answers": answers, "base_version": base_version} | ({"notes": notes} if notes else {})
         return self.put(f"/inspections/{inspection_id}/answers", json=body)
+
+    def finalize(self, inspection_id: int):
+        """Record the minutes' times and place (a revision already has its original's), then finalise."""
+        current = self.get(f"/inspections/{inspection_id}").get_json()
+        if not all(current.get(key) for key in ("start_time", "end_time", "place")):
+            patched = self.client.patch(f"{URL}/inspections/{inspection_id}", json=MINUTES_DETAILS,
+                                        headers=self.headers(True))
+            assert patched.status_code == 200, patched.get_json()
+        return self.post(f"/inspections/{inspection_id}/finalize")
 
     def photo(self, inspection_id: int, item: str, data: bytes, filename: str = "anh.jpg"):
         return self.post(f"/inspections/{inspection_id}/photos", content_type="multipart/form-data",

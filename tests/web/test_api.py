@@ -367,13 +367,16 @@ def test_finalize_lists_missing_codes_then_matches_the_evaluation_contract(app, 
     missing = api.post(f"/inspections/{inspection}/finalize")
     body = assert_vietnamese_error(missing, 422)
     assert body["missing"] == required_codes(catalog) and "CK-07" not in body["missing"]
-    assert body["errors"] == {code: "chưa trả lời" for code in body["missing"]}
+    assert body["errors"] == {code: "chưa trả lời" for code in body["missing"]} | {
+        "start_time": "chưa nhập giờ bắt đầu", "end_time": "chưa nhập giờ kết thúc", "place": "chưa nhập địa điểm"}
+    assert body["error"] == ("Chưa thể hoàn tất: còn tiêu chí bắt buộc chưa trả lời; thông tin biên bản chưa đủ "
+                             "(giờ bắt đầu, giờ kết thúc, địa điểm).")
 
     answers = compliant_doc()["answers"] | VARIED
     assert api.answer(inspection, answers).status_code == 200
     for item in ("CK-01", "CK-01", "CK-02"):
         assert api.photo(inspection, item, jpeg()).status_code == 201
-    done = api.post(f"/inspections/{inspection}/finalize")
+    done = api.finalize(inspection)
     assert done.status_code == 200, done.get_json()
     result = done.get_json()
 
@@ -417,7 +420,7 @@ def test_roles_decide_who_sees_and_changes_an_inspection(app):
     assert_vietnamese_error(inspector.get("/inspections/999999"), 404)
 
     assert district_badinh.answer(inspection, compliant_doc()["answers"], 1).status_code == 200
-    assert inspector.post(f"{path}/finalize").status_code == 200
+    assert inspector.finalize(inspection).status_code == 200
     seen = commune.get(path)
     assert seen.status_code == 200 and seen.get_json()["status"] == "finalised"
     assert [i["id"] for i in commune.get("/inspections").get_json()["inspections"]] == [inspection]
@@ -431,7 +434,7 @@ def test_revise_opens_a_draft_that_replaces_the_finalised_one(app):
     inspection = api.create()
     assert_vietnamese_error(api.post(f"/inspections/{inspection}/revise"), 409)  # a draft is edited, not revised
     api.answer(inspection, compliant_doc()["answers"])
-    assert api.post(f"/inspections/{inspection}/finalize").status_code == 200
+    assert api.finalize(inspection).status_code == 200
     response = api.post(f"/inspections/{inspection}/revise")
     assert response.status_code == 201
     revision = response.get_json()
@@ -440,7 +443,7 @@ def test_revise_opens_a_draft_that_replaces_the_finalised_one(app):
     assert api.get(f"/inspections/{revision['id']}").get_json()["answers"] == compliant_doc()["answers"]
     assert api.post(f"/inspections/{inspection}/revise").get_json()["id"] == revision["id"]  # one pending draft
     assert api.answer(revision["id"], {"TG-01": "no"}).status_code == 200
-    assert api.post(f"/inspections/{revision['id']}/finalize").status_code == 200
+    assert api.finalize(revision['id']).status_code == 200
     statuses = {i["id"]: i["status"] for i in api.get("/inspections").get_json()["inspections"]}
     assert statuses == {inspection: "superseded", revision["id"]: "finalised"}
 
@@ -457,7 +460,7 @@ def test_create_answer_finalize_round_trip_on_both_databases(db_app, catalog):
     assert saved.status_code == 200
     assert api.answer(inspection, {"TG-01": "no"}, 1).status_code == 409
     assert api.photo(inspection, "CK-02", jpeg()).status_code == 201
-    done = api.post(f"/inspections/{inspection}/finalize").get_json()
+    done = api.finalize(inspection).get_json()
     answered = {code: value for code, value in answers.items() if value is not None}
     expected = evaluate(compliant_doc() | {"answers": answered, "evidence": {"CK-02": 1}}, catalog)
     assert {f.pop("deadline_provisional") for f in done["findings"]} == {False}
@@ -547,7 +550,7 @@ def test_real_responses_match_the_documented_schemas(app):
     check(api.photo(inspection, "CK-01", b"not an image"), f"{item}/photos", "post")
     check(api.get(f"/inspections/{inspection}"), item, "get")
     check(api.get("/inspections"), "/inspections", "get")
-    check(api.post(f"/inspections/{inspection}/finalize"), f"{item}/finalize", "post")
+    check(api.finalize(inspection), f"{item}/finalize", "post")
     check(api.get(f"/inspections/{inspection}"), item, "get")
     check(api.answer(inspection, {"TG-01": "no"}, 4), f"{item}/answers", "put")
     check(Api(app, "district-hoankiem").get(f"/inspections/{inspection}"), item, "get")

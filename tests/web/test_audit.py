@@ -10,7 +10,7 @@ def test_admin_sees_each_change_with_who_and_when(app):
     inspection = api.create()
     api.answer(inspection, {"TG-01": "no"}, notes={"TG-01": "<script>alert(1)</script>"})
     api.answer(inspection, compliant_doc()["answers"] | VARIED)
-    api.post(f"/inspections/{inspection}/finalize")
+    api.finalize(inspection)
     admin = app.test_client()
     login(admin, "admin")
     page = admin.get(f"/audit?entity=inspection&id={inspection}")
@@ -18,7 +18,7 @@ def test_admin_sees_each_change_with_who_and_when(app):
     html = page.get_data(as_text=True)
     for label in ("Lập phiếu", "Trả lời", "Hoàn tất phiếu"):
         assert label in html
-    assert html.count("<tr>") == 1 + 4  # header, create, two answer batches, finalize
+    assert html.count("<tr>") == 1 + 5  # header, create, two answer batches, minutes details, finalize
     assert "<script>alert" not in html and "inspector" in html
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert admin.get("/audit?id=abc").status_code == 422

@@ -24,7 +24,7 @@ def test_one_autosave_is_at_most_five_statements_and_validates_one_answer(db_app
     assert api.client.patch(f"/api/v1/inspections/{first}", json={
         "start_time": "08:30", "end_time": "11:00", "place": "Trụ sở UBND phường", "copies": 2},
         headers=api.headers(True)).status_code == 200
-    assert api.post(f"/inspections/{first}/finalize").status_code == 200
+    assert api.finalize(first).status_code == 200
     draft = api.create()
     assert api.answer(draft, answers | {"GT-03": "khong"}).status_code == 200
     assert api.photo(draft, "CK-01", jpeg()).status_code == 201

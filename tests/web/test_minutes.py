@@ -51,18 +51,19 @@ def test_a_draft_preview_is_watermarked_and_rendered_afresh(api):
 def test_details_then_finalise_freeze_the_minutes(api, app):
     inspection = answered(api)
     details = {"start_time": "08:30", "end_time": "11:45", "copies": 3, "commune_opinion": "Nhất trí với kết luận.",
+               "place": "hội trường UBND Phường Phúc Xá",
                "plan_reference": "Kế hoạch số 145/KH-SNV ngày 01/9/2020 của Sở Nội vụ"}
     patched = api.client.patch(f"/api/v1/inspections/{inspection}", json=details, headers=api.headers(True))
     assert patched.status_code == 200, patched.get_json()
     assert patched.get_json()["copies"] == 3
-    done = api.post(f"/inspections/{inspection}/finalize").get_json()
+    done = api.finalize(inspection).get_json()
     first = api.get(f"/inspections/{inspection}/minutes.pdf")
     second = api.get(f"/inspections/{inspection}/minutes.pdf")
     assert first.data == second.data
     assert hashlib.sha256(first.data).hexdigest() == done["minutes_sha256"] == first.headers["ETag"].strip('"')
     text = text_of(first.data)
     assert "DỰTHẢO" not in text
-    for expected in ("BIÊNBẢNKIỂMTRA", "PhườngPhúcXá", "QuậnBaĐình", "Số:01/BB-ĐKT", "vàohồi08giờ30ngày15tháng9năm2020",
+    for expected in ("BIÊNBẢNKIỂMTRA", "PhườngPhúcXá", "QuậnBaĐình", "Số:01/BB-ĐKT", "vàohồi08giờ30ngày15tháng9năm2020,tạihộitrườngUBNDPhườngPhúcXá.",
                      "Kếhoạchsố145/KH-SNV", "Nhấttrívớikếtluận.", "đượclậpthành3bản", "Biênbảnkếtthúcvàohồi11giờ45"):
         assert expected in text, expected
     with app.app_context():
@@ -86,9 +87,9 @@ def test_invalid_details_are_refused_per_field(api):
 
 def test_a_revision_is_numbered_anew_and_names_the_one_it_replaces(api, app):
     inspection = answered(api)
-    api.post(f"/inspections/{inspection}/finalize")
+    api.finalize(inspection)
     revision = api.post(f"/inspections/{inspection}/revise").get_json()["id"]
-    assert api.post(f"/inspections/{revision}/finalize").status_code == 200
+    assert api.finalize(revision).status_code == 200
     text = text_of(api.get(f"/inspections/{revision}/minutes.pdf").data)
     assert "Số:02/BB-ĐKT" in text and "01/BB-ĐKT" in text  # the replaced minutes' number is named
     with app.app_context():
@@ -104,7 +105,7 @@ def test_if_the_pdf_cannot_be_rendered_nothing_is_finalised(api, app, monkeypatc
         raise RuntimeError("renderer down")
 
     monkeypatch.setattr("inspect_app.services.minutes.render_minutes", broken)
-    failed = api.post(f"/inspections/{inspection}/finalize")
+    failed = api.finalize(inspection)
     assert failed.status_code == 500
     assert "Traceback" not in failed.get_data(as_text=True)
     with app.app_context():
@@ -117,7 +118,7 @@ def test_others_cannot_read_the_minutes(app, api):
     inspection = answered(api)
     assert Api(app, "district-hoankiem").get(f"/inspections/{inspection}/minutes.pdf").status_code == 403
     assert Api(app, "commune-phucxa").get(f"/inspections/{inspection}/minutes.pdf").status_code == 403
-    api.post(f"/inspections/{inspection}/finalize")
+    api.finalize(inspection)
     assert Api(app, "commune-phucxa").get(f"/inspections/{inspection}/minutes.pdf").status_code == 200
     assert Api(app).get(f"/inspections/{inspection}/minutes.pdf").status_code == 401
 
@@ -174,7 +175,7 @@ def test_a_commune_after_the_reform_gets_the_current_sheet_and_current_law(api, 
     shown = api.get(f"/inspections/{inspection}").get_json()
     assert (shown["checklist_version"], shown["district_code"]) == (2, "001")
     assert api.answer(inspection, failing_answers(checklist)).status_code == 200
-    done = api.post(f"/inspections/{inspection}/finalize")
+    done = api.finalize(inspection)
     assert done.status_code == 200, done.get_json()
     findings = done.get_json()["findings"]
     assert {"GT-12", "CK-15", "DT-05", "GT-05"} <= {f["code"] for f in findings}

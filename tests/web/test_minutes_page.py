@@ -46,7 +46,7 @@ def test_finalised_page_offers_the_frozen_pdf_and_a_revision(app):
     api = Api(app, "inspector")
     inspection = api.create()
     api.answer(inspection, compliant_doc()["answers"] | VARIED)
-    api.post(f"/inspections/{inspection}/finalize")
+    api.finalize(inspection)
     client = app.test_client()
     login(client, "inspector")
     page = client.get(f"/inspections/{inspection}").get_data(as_text=True)

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import DATA, PASSWORD
+from conftest import DATA, PASSWORD, finalize_with_details
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -62,7 +62,7 @@ def compliant_answers():
 def finalise(app, inspection_id, answers=None, actor="inspector"):
     save(app, inspection_id, answers or compliant_answers(), actor=actor)
     with app.app_context():
-        service.finalize(db.session, app.extensions["catalog"], user(actor), inspection_id)
+        finalize_with_details(db.session, app.extensions["catalog"], user(actor), inspection_id)
 
 
 def jpeg(width=800, height=600) -> bytes:

@@ -262,7 +262,7 @@ def test_the_minutes_say_what_was_fixed_and_what_was_not(app):
     again = reinspection(app, first, answers=compliant_doc()["answers"] | BUDGET_2021 | STILL_WRONG)
     draft = text_of(api.get(f"/inspections/{again}/minutes.pdf").data)
     assert "DỰTHẢO" in draft and "9.Kếtquảkhắcphụccáctồntạitheo" in draft
-    finalised = api.post(f"/inspections/{again}/finalize")
+    finalised = api.finalize(again)
     assert finalised.status_code == 200, finalised.get_json()
     text = text_of(api.get(f"/inspections/{again}/minutes.pdf").data)
     assert "9.Kếtquảkhắcphụccáctồntạitheo" "Biênbảnkiểmtrasố01/BB-ĐKTngày15/09/2020" in text

@@ -13,7 +13,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import DATA, PASSWORD
+from conftest import DATA, PASSWORD, finalize_with_details
 from apiclient import URL, assert_vietnamese_error
 from apiclient import Api as BaseApi
 from openapi_schemas import DocumentedSchemas
@@ -72,7 +72,7 @@ def finalised(app, actor="inspector", commune="00001", client_id="tablet-rem-000
             "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})
         inspection_service.save_answers(db.session, catalog, user(actor), inspection.id, answers, {},
                                         inspection.version)
-        inspection_service.finalize(db.session, catalog, user(actor), inspection.id)
+        finalize_with_details(db.session, catalog, user(actor), inspection.id)
         return inspection.id
 
 
