@@ -5,6 +5,7 @@ import ast
 import datetime as dt
 import io
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from inspect_app.services.audit_view import ACTION_FIELD_LABELS, ACTION_LABELS, 
 PACKAGE = Path(inspect_app.__file__).parent
 ROOT = PACKAGE.parent
 HOSTILE = "<script>alert(1)</script> Văn bản chưa rõ"
+RAW = re.compile(r"\\u[0-9a-fA-F]{4}|[{}\[\]\"]")  # JSON syntax or escapes: never on the page
 
 
 def test_admin_sees_each_change_with_who_and_when(app):
@@ -305,3 +307,71 @@ def test_unknown_actions_keys_and_values_still_read_as_text(app):
     assert shown[4:] == ["Trường “empty”: (trống)", "Trường “flag”: Không"]
     for line in shown:
         assert not re.search(r"\\u|[{}\[\]\"]", line), line
+
+
+# ---------------------------------------------------------------- the page
+
+
+def visible_text(html: str) -> str:
+    """The text a sighted reader sees, spaces collapsed (the words only screen readers hear dropped)."""
+    body = re.sub(r'(?s)<(script|style)\b.*?</\1>|<span class="audit-sr">[^<]*</span>', " ", html)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_page_shows_names_links_and_before_after_in_vietnamese(app, trail):
+    admin = app.test_client()
+    login(admin, "admin")
+    page = admin.get("/audit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    table = html[html.index('<table class="table audit">'):html.index("</table>")]
+    words = visible_text(table)
+    for expected in ("Cán bộ inspector", "Thành viên đoàn kiểm tra", "Phiếu kiểm tra", "Phường Phúc Xá 15/09/2020",
+                     "Hoàn tất phiếu", "Đang kiểm tra → Đã hoàn tất",
+                     "Trụ sở UBND phường → Hội trường UBND phường Phúc Xá",
+                     "Chưa khắc phục → Chờ xác nhận", "GT-03 · Phường Phúc Xá 15/09/2020", "16/09/2020 00:30",
+                     "Xem thêm", "Hệ thống"):
+        assert expected in words, expected
+    assert not re.search(r"\b(changes|from|to)\b", words)
+    assert "user #" not in html and "inspection #" not in html and "\\u" not in html
+    assert not RAW.search(words), RAW.search(words)
+    assert f'href="/inspections/{trail["inspection"]}"' in table
+    assert f'href="/remediations/{trail["action"]}"' in table
+    assert f'href="/audit?entity=inspection&amp;id={trail["inspection"]}"' in table
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Văn bản chưa rõ" in table and "<script>alert" not in html
+    assert "<script" not in html and " style=" not in html and "<style" not in html  # strict CSP: nothing inline
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "|safe" not in (ROOT / "templates/audit/index.html").read_text(encoding="utf-8")
+    filtered = admin.get(f"/audit?entity=remediation&id={trail['action']}").get_data(as_text=True)
+    assert filtered.count("<tr>") == 1 + 3 and "Bỏ lọc" in filtered
+
+
+def css_rules(css: str) -> list[tuple[str, str]]:
+    css = re.sub(r"(?s)/\*.*?\*/", "", css)
+    return [(selector.strip(), body) for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)]
+
+
+def test_filters_and_links_are_at_least_44_px_tall(app):
+    admin = app.test_client()
+    login(admin, "admin")
+    html = admin.get("/audit?user=admin").get_data(as_text=True)
+    start = html.index('<form method="get" class="panel filters audit-filters"')
+    form = html[start:html.index("</form>", start)]
+    assert re.findall(r"<(input|select|button|a)\b", form) == ["select", "input", "input", "button", "a"]
+    assert not re.search(r"<input(?![^>]*type=\"text\")", form)  # the app's field styles key on type=text
+    rules = css_rules((PACKAGE / "static/app.css").read_text(encoding="utf-8"))
+
+    def tall(element: str) -> bool:
+        for selector, body in rules:
+            height = re.search(r"min-height:\s*(\d+)px", body)
+            if height and int(height.group(1)) >= 44 and any(
+                    part.strip().startswith(".audit-filters") and part.strip().endswith(element)
+                    for part in selector.split(",")):
+                return True
+        return False
+
+    assert tall("input") and tall("select") and tall(".button")
+    assert any("a.audit-link" in selector and re.search(r"min-height:\s*(4[4-9]|[5-9]\d)px", body)
+               for selector, body in rules)
+    assert any(".audit-long summary" in selector and re.search(r"min-height:\s*(4[4-9]|[5-9]\d)px", body)
+               for selector, body in rules)
