@@ -132,8 +132,7 @@ def user(name: str) -> User:
     return db.session.scalar(select(User).where(User.username == name))
 
 
-@pytest.fixture
-def trail(app):
+def make_trail(app) -> dict[str, int]:
     """A day of work: an inspection answered, photographed, detailed, finalised, followed up and revised."""
     inspector, commune = Api(app, "inspector"), Api(app, "commune-phucxa")
     inspection = inspector.create()
@@ -177,6 +176,17 @@ def trail(app):
     return {"inspection": inspection, "action": action, "revision": revision}
 
 
+@pytest.fixture
+def trail(app):
+    return make_trail(app)
+
+
+@pytest.fixture
+def db_trail(db_app):
+    """The same day of work on SQLite and on PostgreSQL."""
+    return make_trail(db_app)
+
+
 def rows_for(app, viewer: str = "admin") -> list[Row]:
     with app.app_context():
         entries = audit_entries(db.session, user("admin"), limit=1000)
@@ -201,7 +211,8 @@ def lines(row: Row) -> list[str]:
     return [text(line) for line in (*row.lines, *row.more)]
 
 
-def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(app, trail):
+def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(db_app, db_trail):
+    app, trail = db_app, db_trail
     rows = rows_for(app)
     seen = by_action(rows)
     assert set(seen) == set(ACTION_LABELS.values())  # every action of the code, each in Vietnamese
