@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "submit_evidence": "Gửi minh chứng khắc phục",
     "verify": "Xác nhận đã khắc phục",
     "reopen": "Trả lại minh chứng",
+    "carry_forward": "Chuyển việc khắc phục sang bản sửa đổi",
+    "close_action": "Đóng việc khắc phục (không còn áp dụng)",
     "seed_demo": "Tạo dữ liệu mẫu",
 }
 ENTITY_LABELS = {"inspection": "Phiếu kiểm tra", "remediation": "Việc khắc phục", "user": "Tài khoản"}
@@ -82,7 +84,15 @@ FIELD_LABELS = {
     "team_refusal_reason": "Lý do trưởng đoàn không ký",
     "copies": "Số bản",
     "changes": "Thay đổi",
+    # a revision's remediation (services.inspections.finalize)
+    "from_inspection": "Từ phiếu",
+    "to_inspection": "Sang phiếu",
+    "inspection": "Phiếu kiểm tra",
+    "code": "Mã phát hiện",
+    "status": "Trạng thái",
+    "deadline": "Hạn khắc phục",
 }
+INSPECTION_KEYS = ("replaces", REINSPECTION_KEY, "from_inspection", "to_inspection", "inspection")
 ACTION_FIELD_LABELS = {("verify", "evidence"): "Số minh chứng đã gửi"}
 EVIDENCE_KINDS = {"photo": "Ảnh", "pdf": "Tệp PDF", "note": "Chỉ có ghi chú"}
 # What an action always does to a status, by the service's own rule (it refuses any other start).
@@ -221,10 +231,15 @@ def readable(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(readable(v) for v in value)
     if isinstance(value, dict):
-        if set(value) <= {"from", "to"} and value:
+        if is_change(value):
             return f"{readable(value.get('from'))} → {readable(value.get('to'))}"
         return "; ".join(f"{_key_label(str(k))}: {readable(v)}" for k, v in value.items())
     return str(value)
+
+
+def is_change(value: Any) -> bool:
+    """A recorded {"from": …, "to": …} pair."""
+    return isinstance(value, dict) and bool(value) and set(value) <= {"from", "to"}
 
 
 def plain(value: Any) -> Value:
@@ -255,7 +270,7 @@ class Context:
         self.users = _by_id(session, User, user_ids)
         inspection_ids = _ids(entries, "inspection")
         for entry in entries:
-            for key in ("replaces", REINSPECTION_KEY):
+            for key in INSPECTION_KEYS:
                 if isinstance(details_of(entry).get(key), int):
                     inspection_ids.add(details_of(entry)[key])
         self.actions: dict[int, RemediationAction] = {}
@@ -311,8 +326,9 @@ def _by_id(session: Session, model, ids: set[int | None]) -> dict[int, Any]:
 def _earlier_details(session: Session, entries: list[AuditEntry]) -> dict[int, dict[str, Any]]:
     """For each "details" entry: the value each key it changes had before, from the inspection's earlier entries.
 
-    update_details records only the new values; every change of those fields is an entry, so the
-    previous entry that set a key holds its value before. A key set for the first time has none.
+    update_details used to record only the new values (it now records {"from", "to"}); every change
+    of those fields is an entry, so for the older entries the previous entry that set a key holds
+    its value before. A key set for the first time has none.
     """
     wanted = {e.entity_id for e in entries if e.action == "details" and e.entity_id is not None}
     if not wanted:
@@ -327,7 +343,7 @@ def _earlier_details(session: Session, entries: list[AuditEntry]) -> dict[int, d
             continue
         seen = state.setdefault(entry.entity_id, {})
         before[entry.id] = {key: seen[key] for key in changes if key in seen}
-        seen.update(changes)
+        seen.update({key: value["to"] if is_change(value) else value for key, value in changes.items()})
     return before
 
 
@@ -433,6 +449,11 @@ FORMATTERS: dict[str, Formatter] = {
     "as_of": lambda v, e, c: Value(vn_day(v)),
     REINSPECTION_KEY: lambda v, e, c: c.inspection_value(v),
     "replaces": lambda v, e, c: c.inspection_value(v),
+    "from_inspection": lambda v, e, c: c.inspection_value(v),
+    "to_inspection": lambda v, e, c: c.inspection_value(v),
+    "inspection": lambda v, e, c: c.inspection_value(v),
+    "status": lambda v, e, c: Value(REMEDIATION_LABELS[v]),
+    "deadline": lambda v, e, c: Value(vn_day(v)),
     "item": _item,
     "photo": _photo,
     "sha256": lambda v, e, c: digest(v) if v else Value(EMPTY),
@@ -512,13 +533,15 @@ def _details_lines(entry: AuditEntry, context: Context) -> list[Line]:
         return _generic_lines(entry, context)
     earlier = context.earlier.get(entry.id, {})
     lines = []
+    def shown(key: str, value: Any) -> Value:
+        return value_of(key, value, entry, context) if value not in (None, "") else Value(EMPTY)
+
     for key, value in changes.items():
-        after = value_of(key, value, entry, context) if value not in (None, "") else Value(EMPTY)
-        before = None
-        if key in earlier:
-            old = earlier[key]
-            before = value_of(key, old, entry, context) if old not in (None, "") else Value(EMPTY)
-        lines.append(Line(label_for(entry.action, key), after, before))
+        if is_change(value):
+            lines.append(Line(label_for(entry.action, key), shown(key, value.get("to")), shown(key, value.get("from"))))
+            continue
+        before = shown(key, earlier[key]) if key in earlier else None
+        lines.append(Line(label_for(entry.action, key), shown(key, value), before))
     return lines
 
 
@@ -545,7 +568,7 @@ def _generic_lines(entry: AuditEntry, context: Context, skip: Iterable[str] = ()
         if key in skip:
             continue
         label = label_for(entry.action, str(key)) if key else "Chi tiết"
-        if isinstance(value, dict) and set(value) <= {"from", "to"} and value:
+        if is_change(value):
             lines.append(Line(label, value_of(key, value.get("to"), entry, context),
                               value_of(key, value.get("from"), entry, context)))
         else:

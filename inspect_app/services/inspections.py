@@ -542,8 +542,7 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     for action, deadline in carried:
         record(session, actor, "carry_forward", "remediation", action.id, from_inspection=replaced.id,
                to_inspection=inspection.id, code=action.finding.code, status=action.status,
-               **({"deadline": {"from": _iso(deadline), "to": _iso(action.deadline)}}
-                  if deadline != action.deadline else {}))
+               deadline={"from": _iso(deadline), "to": _iso(action.deadline)})
     for action in (a for left in standing.values() for a in left if a.status != VERIFIED):
         record(session, actor, "close_action", "remediation", action.id, inspection=replaced.id,
                code=action.finding.code, status={"from": action.status, "to": SUPERSEDED})

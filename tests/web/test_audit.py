@@ -15,7 +15,7 @@ from test_pages import login
 
 import inspect_app
 from inspect_app.extensions import db
-from inspect_app.models import AuditEntry, RemediationAction, User
+from inspect_app.models import AuditEntry, FindingRecord, RemediationAction, User
 from inspect_app.services import accounts
 from inspect_app.services.audit_log import audit_entries
 from inspect_app.services.audit_view import ACTION_FIELD_LABELS, ACTION_LABELS, FIELD_LABELS, Row, present
@@ -140,7 +140,7 @@ def make_trail(app) -> dict[str, int]:
     inspector.answer(inspection, compliant_doc()["answers"] | VARIED)
     assert inspector.photo(inspection, "TG-01", jpeg()).status_code == 201
     for details in ({"place": "Trụ sở UBND phường", "start_time": "08:30"},
-                    {"place": "Hội trường UBND phường Phúc Xá", "copies": 3}):
+                    {"place": "Hội trường UBND phường Phúc Xá", "copies": 3, "end_time": "11:00"}):
         response = inspector.client.patch(f"{URL}/inspections/{inspection}", json=details,
                                           headers=inspector.headers(True))
         assert response.status_code == 200, response.get_json()
@@ -156,6 +156,9 @@ def make_trail(app) -> dict[str, int]:
     revised = inspector.post(f"/inspections/{inspection}/revise")
     assert revised.status_code in (200, 201), revised.get_json()
     revision = revised.get_json()["id"]
+    # the revision answers GT-03 as compliant: its action closes, the others carry forward
+    inspector.answer(revision, {"GT-03": compliant_doc()["answers"]["GT-03"]})
+    assert inspector.finalize(revision).status_code == 200
     assert inspector.post("/logout").status_code == 204
     with app.app_context():
         accounts.create_user(db.session, "commune-truc-bach", "MatKhau@2025", "Nguyễn Thị Hoa", "commune",
@@ -226,7 +229,7 @@ def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(db_
     assert created.target.link.args == {"inspection_id": trail["inspection"]}
     assert lines(created) == ["Xã, phường: Phường Phúc Xá (mã 00001)", "Ngày kiểm tra: 15/09/2020"]
 
-    first, batch = seen["Trả lời tiêu chí"]
+    first, batch, _revision = seen["Trả lời tiêu chí"]
     assert len(first.lines) == 1 and first.lines[0].label.startswith("TG-01 · ")
     assert text(first.lines[0]).endswith(": chưa trả lời → Không (đã sửa ghi chú)")
     answered = lines(batch)
@@ -243,8 +246,9 @@ def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(db_
     assert digest.label == "Mã băm SHA-256" and digest.after.text.endswith("…") and len(digest.after.full) == 64
 
     set_once, changed = seen["Sửa thông tin biên bản"]
-    assert lines(set_once) == ["Giờ bắt đầu: 08:30", "Địa điểm: Trụ sở UBND phường"]
-    assert lines(changed) == ["Địa điểm: Trụ sở UBND phường → Hội trường UBND phường Phúc Xá", "Số bản: 3 bản"]
+    assert lines(set_once) == ["Giờ bắt đầu: (trống) → 08:30", "Địa điểm: (trống) → Trụ sở UBND phường"]
+    assert lines(changed) == ["Giờ kết thúc: (trống) → 11:00",
+                              "Địa điểm: Trụ sở UBND phường → Hội trường UBND phường Phúc Xá", "Số bản: 2 bản → 3 bản"]
 
     finalised = lines(seen["Hoàn tất phiếu"][0])
     assert finalised[0] == "Trạng thái: Đang kiểm tra → Đã hoàn tất"
@@ -269,6 +273,20 @@ def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(db_
     assert revised.lines[0].label == "Sửa đổi phiếu"
     assert revised.lines[0].after.link.args == {"inspection_id": trail["inspection"]}
     assert lines(revised) == ["Sửa đổi phiếu: Phường Phúc Xá 15/09/2020", "Bản sửa đổi lần: 2"]
+
+    carried = seen["Chuyển việc khắc phục sang bản sửa đổi"]
+    with app.app_context():
+        found = list(db.session.scalars(select(FindingRecord.code).where(
+            FindingRecord.inspection_id == trail["inspection"], FindingRecord.code != "GT-03")))
+    assert sorted(row.target.name.split(" · ")[0] for row in carried) == sorted(found)
+    moved = lines(carried[0])
+    assert moved[:2] == ["Từ phiếu: Phường Phúc Xá 15/09/2020",
+                         "Sang phiếu: Phường Phúc Xá 15/09/2020 (bản sửa đổi lần 2)"]
+    assert "Trạng thái: Chưa khắc phục" in moved and any(t.startswith("Hạn khắc phục: ") for t in moved), moved
+    closed = seen["Đóng việc khắc phục (không còn áp dụng)"]
+    assert [row.target.name for row in closed] == ["GT-03 · Phường Phúc Xá 15/09/2020"]
+    assert lines(closed[0]) == ["Phiếu kiểm tra: Phường Phúc Xá 15/09/2020", "Mã phát hiện: GT-03",
+                                "Trạng thái: Chưa khắc phục → Không còn áp dụng"]
 
     login_row = seen["Đăng nhập"][0]
     assert (login_row.target.kind, login_row.lines) == ("Tài khoản", ())
@@ -354,7 +372,7 @@ def test_page_shows_names_links_and_before_after_in_vietnamese(app, trail):
     assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
     assert "|safe" not in (ROOT / "templates/audit/index.html").read_text(encoding="utf-8")
     filtered = admin.get(f"/audit?entity=remediation&id={trail['action']}").get_data(as_text=True)
-    assert filtered.count("<tr>") == 1 + 3 and "Bỏ lọc" in filtered
+    assert filtered.count("<tr>") == 1 + 4 and "Bỏ lọc" in filtered  # submit, verify, reopen, close
 
 
 def css_rules(css: str) -> list[tuple[str, str]]:
