@@ -10,7 +10,7 @@ from typing import Any
 from .domain.assessment import InspectionInput, InvalidInput, assess, build_facts, missing_items, parse_document
 from .domain.catalog import Catalog, load_catalog
 from .domain.rules import Finding
-from .domain.scores import dimension_scores
+from .domain.scores import assessed_dimensions, dimension_scores
 from .engine import RuleEngine, get_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,11 @@ class Evaluation:
     findings: tuple[Finding, ...]
     scores: dict[str, float]
     missing: tuple[str, ...]
+
+    @property
+    def assessed(self) -> tuple[str, ...]:
+        """The dimensions a draft may show a score for (see domain.scores.assessed_dimensions)."""
+        return assessed_dimensions(self.inspection.checklist, self.inspection.answers)
 
     def to_contract(self) -> dict[str, Any]:
         return {

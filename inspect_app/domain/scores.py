@@ -24,6 +24,16 @@ def applicable(checklist: Checklist, answers: dict[str, Any]) -> list[str]:
     ]
 
 
+def assessed_dimensions(checklist: Checklist, answers: dict[str, Any]) -> tuple[str, ...]:
+    """Dimensions with at least one answer given ("Không áp dụng" included).
+
+    A dimension nobody has looked at yet scores 10 by the policy (no applicable item), which is
+    right for the record but misleading on a draft: the draft shows the others as not yet assessed.
+    """
+    return tuple(section.code for section in checklist.sections
+                 if any(answers.get(item.code) is not None for item in section.items))
+
+
 def dimension_scores(checklist: Checklist, answers: dict[str, Any], findings: Iterable[Finding]) -> dict[str, float]:
     """Each dimension's score under the checklist's scoring policy, and their total.
 

@@ -646,10 +646,10 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
     if inspection.status == DRAFT:
         evaluation = evaluate_inspection(catalog, inspection, evidence_of(inspection), previous.for_evaluation())
         detail |= {"findings": [finding_json(f, catalog) for f in evaluation.findings], "scores": evaluation.scores,
-                   "missing": list(evaluation.missing)}
+                   "assessed": list(evaluation.assessed), "missing": list(evaluation.missing)}
     else:
         detail |= {"findings": [finding_json(f, catalog) for f in inspection.findings], "scores": inspection.scores,
-                   "missing": []}
+                   "assessed": [code for code in inspection.scores if code != "total"], "missing": []}
     return detail
 
 

@@ -246,10 +246,19 @@
       document.getElementById("live-count").textContent = body.findings.length;
     }
     if (body.scores) {
+      // A dimension without any answer yet is "not yet assessed", never 10/10; the total waits for all.
+      var assessed = Array.isArray(body.assessed) ? body.assessed : Object.keys(body.scores);
+      var dimensions = parseInt(live.dataset.dimensions, 10);
+      var complete = assessed.filter(function (code) { return code !== "total"; }).length >= dimensions;
       document.querySelectorAll("[data-score]").forEach(function (cell) {
-        cell.textContent = number(body.scores[cell.dataset.score]);
+        var code = cell.dataset.score;
+        var shown = code === "total" ? complete : assessed.indexOf(code) >= 0;
+        cell.textContent = shown ? number(body.scores[code]) : (code === "total" ? "chưa đủ lĩnh vực" : "chưa đánh giá");
+        cell.classList.toggle("unassessed", !shown);
       });
-      document.getElementById("live-total").textContent = number(body.scores.total);
+      document.getElementById("live-total").textContent = complete ? number(body.scores.total) : "chưa đủ";
+      document.getElementById("live-total-of").textContent = complete ? "/80"
+        : " (" + assessed.length + "/" + dimensions + " lĩnh vực)";
     }
   }
 

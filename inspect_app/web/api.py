@@ -110,7 +110,7 @@ def _unit(unit: AdminUnit) -> dict[str, Any]:
 
 def _evaluation(evaluation) -> dict[str, Any]:
     return {"findings": [inspections.finding_json(f, _catalog()) for f in evaluation.findings],
-            "scores": dict(evaluation.scores),
+            "scores": dict(evaluation.scores), "assessed": list(evaluation.assessed),
             "missing": list(evaluation.missing)}
 
 

@@ -42,6 +42,9 @@ def _object(properties: dict[str, Any], required: tuple[str, ...] | None = None,
 
 DATE = _string(format="date", examples=["2020-09-15"])
 CODE = _string(pattern=r"^[A-Z]{2}-\d{2}$", examples=["TG-01"])
+ASSESSED = {"type": "array", "items": _string(enum=list(DIMENSIONS)),
+            "description": "Lĩnh vực đã có ít nhất một câu trả lời; phiếu nháp hiển thị các lĩnh vực còn lại là "
+                           "“chưa đánh giá”, không hiện điểm."}
 
 UNAUTHORISED = _error("Chưa đăng nhập (hoặc phiên đã hết).")
 FORBIDDEN = _error("Tài khoản không có quyền với phiếu này.")
@@ -202,7 +205,7 @@ SCHEMAS: dict[str, Any] = {
         "photos": {"type": "array", "items": _ref("PhotoRef")}, "minutes_sha256": _nullable(_string()),
         "record_sha256": _nullable(_string()),
         "findings": {"type": "array", "items": _ref("Finding")}, "scores": _ref("Scores"),
-        "missing": {"type": "array", "items": CODE},
+        "assessed": ASSESSED, "missing": {"type": "array", "items": CODE},
         "start_time": _nullable(_string()), "end_time": _nullable(_string()), "place": _nullable(_string()),
         "copies": {"type": "integer"}, "commune_opinion": _string(),
         "commune_refusal_reason": _nullable(_string()), "team_refusal_reason": _nullable(_string()),
@@ -228,7 +231,7 @@ SCHEMAS: dict[str, Any] = {
     }, required=("base_version",)),
     "Evaluation": _object({
         "version": {"type": "integer"}, "findings": {"type": "array", "items": _ref("Finding")},
-        "scores": _ref("Scores"), "missing": {"type": "array", "items": CODE},
+        "scores": _ref("Scores"), "assessed": ASSESSED, "missing": {"type": "array", "items": CODE},
     }),
     "PhotoUpload": _object({"item": CODE, "file": _string(contentMediaType="image/*",
                                                           description="JPEG, PNG hoặc WebP, tối đa 20 MB.")}),

@@ -180,6 +180,14 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     box = page.locator('#item-TG-01 label.opt:has(input[value="yes"])').bounding_box()
     assert box["height"] >= 44 and box["width"] >= 44
 
+    # Nothing answered yet: no dimension has a score and there is no total.
+    expect(page.locator("#live-total")).to_have_text("chưa đủ")
+    expect(page.locator("#live-total-of")).to_have_text(" (0/8 lĩnh vực)")
+    page.locator("#live-toggle").tap()
+    expect(page.locator("#scores td.unassessed")).to_have_count(9)
+    page.screenshot(path=str(screenshots / "checklist-0-answers-768x1024.png"))
+    page.locator("#live-toggle").tap()
+
     # Tap answers; the page saves them by itself.
     tablet.tap("TG-01", "yes")
     tablet.tap("TG-04", "no")
@@ -196,6 +204,9 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     expect(page.locator("#progress-answered")).to_have_text("5")
     expect(page.locator('.sec-progress[data-progress="TG"]')).to_have_text("4/9")
     expect(page.locator("#findings")).to_contain_text("TG-04")  # the live panel follows the answers
+    expect(page.locator("#live-total-of")).to_have_text(" (2/8 lĩnh vực)")  # TG and CK now have a score
+    expect(page.locator('#scores td[data-score="TG"]')).not_to_have_class(re.compile("unassessed"))
+    expect(page.locator('#scores td[data-score="GT"]')).to_have_text("chưa đánh giá")
     page.screenshot(path=str(screenshots / "checklist-768x1024.png"))
 
     # The panel is a bar at the bottom in portrait; it opens on a tap.
@@ -327,7 +338,7 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     page.screenshot(path=str(screenshots / "finalize-confirm-768x1024.png"))
     page.locator("#confirm-end_time").fill("11:15")
     page.locator("#finalize-go").tap()
-    expect(page.locator("#locked-banner")).to_be_visible()
+    expect(page.locator("#locked-banner")).to_be_visible(timeout=30_000)  # the minutes PDF is rendered first
     expect(page.locator("#locked-banner")).to_contain_text("Phiếu đã hoàn tất")
     assert page.evaluate("() => document.querySelectorAll('#checklist input:not([disabled]), #checklist textarea:not([disabled])').length") == 0
     server = stored(app, inspection_id)

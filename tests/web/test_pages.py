@@ -348,9 +348,29 @@ def test_checklist_shows_saved_answers_findings_and_deadlines(app, client):
         if finding["deadline"]:
             day = finding["deadline"]
             assert f"Hạn khắc phục: <b>{day[8:10]}/{day[5:7]}/{day[:4]}</b>" in panel
-    total = f'{detail["scores"]["total"]:.2f}'.replace(".", ",")
-    assert f'<b id="live-total">{total}</b>/80' in html
+    # four dimensions have answers: they show a score, the other four and the total wait
+    assert detail["assessed"] == ["TG", "CK", "GT", "DV"]
+    tg = f'{detail["scores"]["TG"]:.2f}'.replace(".", ",")
+    assert f'<td data-score="TG">{tg}</td>' in html
+    assert '<td data-score="TN" class="unassessed">chưa đánh giá</td>' in html
+    assert '<b id="live-total">chưa đủ</b><span id="live-total-of"> (4/8 lĩnh vực)</span>' in html
     assert 'data-progress="TG" title="đã trả lời / bắt buộc">2/9</span>' in html
+
+
+def test_a_checklist_with_no_answer_shows_no_score(app, client):
+    """The policy scores a dimension without applicable items 10/10: right for the record, wrong on an
+    empty draft, which used to say "Tổng điểm 75,00/80" before anything was answered."""
+    inspection_id = make_inspection(app)
+    login(client, "inspector")
+    html = client.get(f"/inspections/{inspection_id}").get_data(as_text=True)
+    table = html[html.index('id="scores"'):html.index("</table>", html.index('id="scores"'))]
+    assert table.count("chưa đánh giá") == 8 and "10,00" not in table and "chưa đủ lĩnh vực" in table
+    assert '<b id="live-total">chưa đủ</b><span id="live-total-of"> (0/8 lĩnh vực)</span>' in html
+    api = client.get(f"/api/v1/inspections/{inspection_id}").get_json()
+    assert api["assessed"] == [] and api["scores"]["total"] == 75.0  # the contract's numbers are unchanged
+    save(app, inspection_id, compliant_answers())
+    html = client.get(f"/inspections/{inspection_id}").get_data(as_text=True)
+    assert "chưa đánh giá" not in html and '<b id="live-total">80,00</b><span id="live-total-of">/80</span>' in html
 
 
 def test_a_hostile_note_is_escaped(app, client):
