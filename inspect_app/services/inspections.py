@@ -192,17 +192,19 @@ def reinspection_base(session: Session, actor: User, inspection_id: Any) -> Insp
         raise Invalid("Không tìm thấy phiếu kiểm tra lần trước.",
                       errors={REINSPECTION_KEY: f"không có phiếu kiểm tra mã {inspection_id}"})
     require_view(actor, previous)
+    latest = latest_finalised(session, previous.commune_code, previous.unit_id)
+    # where to start instead: the error says so and the page links to it (start_from)
+    instead = {"start_from": latest.id, "latest_date": latest.inspection_date.isoformat()} if latest else {}
     if previous.status == SUPERSEDED:
         raise Conflict("Phiếu này đã được thay thế bởi bản sửa đổi; hãy tái kiểm tra từ bản sửa đổi đã hoàn tất.",
-                       status=previous.status)
+                       status=previous.status, **instead)
     if previous.status != FINALISED:
-        raise Conflict("Chỉ tái kiểm tra từ phiếu đã hoàn tất; phiếu này còn đang kiểm tra.", status=previous.status)
-    latest = latest_finalised(session, previous.commune_code, previous.unit_id)
+        raise Conflict("Chỉ tái kiểm tra từ phiếu đã hoàn tất; phiếu này còn đang kiểm tra.", status=previous.status,
+                       **instead)
     if latest is not None and latest.id != previous.id:
         raise Conflict(f"Phiếu ngày {previous.inspection_date:%d/%m/%Y} không phải lần kiểm tra gần nhất của "
                        f"{previous.commune_name}; hãy tái kiểm tra từ lần kiểm tra ngày "
-                       f"{latest.inspection_date:%d/%m/%Y}.", status=previous.status,
-                       latest_date=latest.inspection_date.isoformat())
+                       f"{latest.inspection_date:%d/%m/%Y}.", status=previous.status, **instead)
     return previous
 
 

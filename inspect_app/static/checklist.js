@@ -786,7 +786,11 @@
       node.hidden = true;
       if (box && !box.querySelector("textarea").value) box.hidden = true;
     });
-    if (finalised) document.getElementById("scores-title").textContent = "Điểm chính thức";
+    var draftLink = document.getElementById("minutes-draft-link");
+    if (finalised) {
+      document.getElementById("scores-title").textContent = "Điểm chính thức";
+      if (draftLink) { draftLink.textContent = "In biên bản (PDF)"; draftLink.id = "minutes-link"; }  // same URL, now frozen
+    }
     [finalizeButton, confirmBox, missingBox].forEach(function (node) { if (node) node.hidden = true; });
     var banner = document.getElementById("locked-banner");
     banner.replaceChildren();

@@ -187,12 +187,12 @@ def new():
     form.checklist.choices = {cid: versions[-1].title for cid, versions in catalog.checklists.items()}
     if request.method == "GET":
         form.client_id.data = new_client_id()
-        form.inspection_date.data = dt.date.today()
+        form.inspection_date.data = today_in_vietnam()
         form.checklist.data = next(iter(catalog.checklists), None)
         form.team[0].form.role.data = "truong_doan"
         if current_user.role == "district":
             form.district.data = current_user.district_code
-    day = form.inspection_date.data or dt.date.today()
+    day = form.inspection_date.data or today_in_vietnam()
     communes = _fill_units(form, day)
     general: list[str] = []
     status = 200
@@ -322,8 +322,10 @@ def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
     sections, total = _progress(checklist, detail["answers"])
     editable = not inspection.locked and can_edit(current_user, inspection)
     can_revise = inspection.status == "finalised" and can_edit(current_user, inspection)
-    offer_reinspection = can_reinspect(current_user, inspection) and latest_finalised(
-        db.session, inspection.commune_code, inspection.unit_id) is inspection
+    latest = latest_finalised(db.session, inspection.commune_code, inspection.unit_id) \
+        if can_reinspect(current_user, inspection) else None
+    offer_reinspection = latest is inspection is not None
+    later = latest if latest is not None and latest is not inspection else None  # re-inspect from that one
     head = next((m for m in inspection.members if m.role == "truong_doan"), None)
     details = details_form or MinutesDetailsForm.of(inspection)
     previous, previous_by_item, previous_link = detail["previous"], {}, False
@@ -337,7 +339,7 @@ def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
         "inspections/show.html", inspection=inspection, checklist=checklist, detail=detail, photos=photos,
         sections=sections, total=total, editable=editable, head=head, kind_labels=KIND_LABELS,
         short_titles=SHORT_TITLES, na=NOT_APPLICABLE, member_roles=MEMBER_ROLES, details=details,
-        can_revise=can_revise, can_reinspect=offer_reinspection, previous=previous,
+        can_revise=can_revise, can_reinspect=offer_reinspection, later=later, previous=previous,
         previous_by_item=previous_by_item, previous_link=previous_link),
         status=422 if details_form is not None else 200)
     response.headers["Cache-Control"] = "no-store"  # always the server's latest answers on reload

@@ -340,6 +340,8 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     page.locator("#finalize-go").tap()
     expect(page.locator("#locked-banner")).to_be_visible(timeout=30_000)  # the minutes PDF is rendered first
     expect(page.locator("#locked-banner")).to_contain_text("Phiếu đã hoàn tất")
+    expect(page.locator("#minutes-draft-link")).to_have_count(0)  # the toolbar offers the signed minutes at once
+    expect(page.locator("#minutes-link")).to_have_text("In biên bản (PDF)")
     assert page.evaluate("() => document.querySelectorAll('#checklist input:not([disabled]), #checklist textarea:not([disabled])').length") == 0
     server = stored(app, inspection_id)
     assert server["status"] == "finalised"

@@ -5,6 +5,7 @@ through the service layer when a test is about what a page shows rather than how
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from conftest import DATA, PASSWORD, finalize_with_details
 from PIL import Image
 from sqlalchemy import func, select
 
+from inspect_app.domain.checklists import today_in_vietnam
 from inspect_app.extensions import db
 from inspect_app.models import Inspection, User
 from inspect_app.services import inspections as service
@@ -260,6 +262,16 @@ def test_new_inspection_lists_the_communes_of_the_date_and_the_users_district(cl
     assert client.get("/inspections/units?date=15/09/2020").status_code == 400
 
 
+def test_new_inspection_is_dated_today_in_hanoi(client, monkeypatch):
+    """At 20:00 UTC it is already tomorrow in Hà Nội: the form's date is Hà Nội's, not the server's."""
+    import inspect_app.web.inspections as views
+    late = dt.datetime(2030, 1, 1, 20, 0, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(views, "today_in_vietnam", lambda now=None: today_in_vietnam(now or late))
+    login(client, "inspector")
+    html = client.get("/inspections/new").get_data(as_text=True)
+    assert ">02/01/2030</output>" in html
+
+
 def test_units_after_the_2025_reform_are_grouped_by_the_department(client):
     login(client, "admin")
     units = client.get("/inspections/units?date=2025-09-15").get_json()
@@ -399,7 +411,7 @@ def test_finalised_inspection_is_read_only_with_stored_findings(app, client):
         total = f"{stored.total_score:.2f}".replace(".", ",")
     assert "GT-03" in codes
     assert html.count('class="finding ') == len(codes)
-    assert f'<b id="live-total">{total}</b>/80' in html and "Điểm chính thức" in html
+    assert f'<b id="live-total">{total}</b><span id="live-total-of">/80</span>' in html and "Điểm chính thức" in html
 
 
 def test_commune_account_sees_its_finalised_inspection_read_only(app, client):

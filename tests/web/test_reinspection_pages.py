@@ -88,9 +88,15 @@ def test_the_latest_finalised_inspection_offers_a_reinspection(app):
     finalise(app, second, compliant_answers() | BUDGET_2021)
     listed = client.get("/inspections").get_data(as_text=True)
     assert reinspect_links(listed) == {second}  # one button per commune: on its latest finalised inspection
-    assert reinspect_links(client.get(f"/inspections/{first}").get_data(as_text=True)) == set()
+    assert reinspect_links(client.get(f"/inspections/{first}").get_data(as_text=True)) == {second}  # "start there"
+    later = client.get(f"/inspections/{first}").get_data(as_text=True)  # the older one says where to start instead
+    assert f'href="/inspections/{second}/reinspect" id="reinspect-latest-link"' in later
+    assert "Đã có lần kiểm tra sau (ngày 15/03/2021)" in later
     refused = client.get(f"/inspections/{first}/reinspect")
     assert refused.status_code == 409 and "không phải lần kiểm tra gần nhất" in refused.get_data(as_text=True)
+    refusal = refused.get_data(as_text=True)
+    assert f'href="/inspections/{second}/reinspect" id="start-from-link">Tái kiểm tra từ phiếu ngày 15/03/2021</a>' \
+        in refusal and f'href="/inspections/{second}">Xem phiếu ngày 15/03/2021</a>' in refusal
     district = app.test_client()
     login(district, "district-badinh")
     assert reinspect_links(district.get("/inspections").get_data(as_text=True)) == {second}
@@ -241,6 +247,7 @@ def test_the_api_starts_a_reinspection_and_documents_it(app):
     conflict = api.post("/inspections", json=body | {"client_id": "tablet-api-again-03", "reinspection_of": draft})
     schemas.check(conflict, "/inspections", "post")
     assert conflict.status_code == 409 and conflict.get_json()["status"] == "draft"
+    assert conflict.get_json()["start_from"] == first and conflict.get_json()["latest_date"] == "2020-09-15"
     commune = Api(app, "commune-phucxa")
     assert commune.post("/inspections", json=body | {"client_id": "tablet-api-again-04"}).status_code == 403
 
