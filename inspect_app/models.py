@@ -244,6 +244,7 @@ class RemediationAction(db.Model):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    verify_comment: Mapped[str | None] = mapped_column(Text)  # what the reviewer saw when confirming the fix
     return_reason: Mapped[str | None] = mapped_column(Text)  # why an inspector sent the evidence back
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

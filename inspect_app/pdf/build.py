@@ -49,6 +49,7 @@ def finding_lines(findings: Iterable[Finding], calendar: WorkingCalendar) -> tup
             kind_label=RECOMMENDATION_LABEL if f.kind == RECOMMENDATION else VIOLATION_LABEL,
             severity_high=f.severity == HIGH,
             deadline_provisional=f.deadline is not None and calendar.is_provisional(f.deadline),
+            items=tuple(f.items),
         )
         for number, f in enumerate(findings, start=1)
     )

@@ -113,6 +113,12 @@ class FindingLine:
     kind_label: str = VIOLATION_LABEL  # "Vi phạm" / "Khuyến nghị"
     severity_high: bool = False
     deadline_provisional: bool = False  # in a year whose days off were not announced yet
+    items: tuple[str, ...] = ()  # the checklist items it is about, named when they are not just `code`
+
+    @property
+    def named_items(self) -> str:
+        """"CK-03, TG-01" for a finding across items (E-01, J-01); empty when the finding is its one item."""
+        return "" if list(self.items) in ([], [self.code]) else ", ".join(self.items)
 
 
 # What became of a previous finding, as the re-inspection part of the minutes says it.

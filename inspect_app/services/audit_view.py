@@ -69,6 +69,7 @@ FIELD_LABELS = {
     "size": "Dung lượng tệp",
     "previous": "Trạng thái",
     "reason": "Lý do trả lại",
+    "comment": "Nhận xét về minh chứng",
     "years": "Các năm",
     "communes": "Số xã, phường",
     "seed": "Hạt giống ngẫu nhiên",

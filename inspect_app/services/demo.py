@@ -115,10 +115,11 @@ class SeedResult:
     def summary(self) -> str:
         statuses = ", ".join(f"{n} {STATUS_LABELS.get(s, s).lower()}" for s, n in sorted(self.actions.items()))
         span = f"{self.years[0]}–{self.years[-1]}" if self.years else "—"
+        seconds = f"{self.seconds:.1f}".replace(".", ",")  # a decimal comma, as everywhere in the app
         return (f"Đã tạo {self.inspections} phiếu kiểm tra mẫu ({self.revisions} bản sửa đổi) của {self.communes} xã, "
                 f"năm {span}: {self.answers} câu trả lời, {self.photos} ảnh, {self.findings} phát hiện "
                 f"({self.repeats} tái phạm), biện pháp khắc phục: {statuses}; {self.overdue} biện pháp quá hạn "
-                f"ngày {self.as_of:%d/%m/%Y}. Thời gian: {self.seconds:.1f} giây.")
+                f"ngày {self.as_of:%d/%m/%Y}. Thời gian: {seconds} giây.")
 
 
 @dataclass

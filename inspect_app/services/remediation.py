@@ -321,15 +321,28 @@ def submit_evidence(session: Session, actor: User, action_id: int, note: Any, fi
     return evidence
 
 
-def verify(session: Session, actor: User, action_id: int, *, now: dt.datetime | None = None) -> RemediationAction:
-    """Confirm that a submitted action is done."""
+def verify(session: Session, actor: User, action_id: int, comment: Any, *, confirmed: Any,
+           now: dt.datetime | None = None) -> RemediationAction:
+    """Confirm that a submitted action is done: a deliberate, signed verdict (`confirmed` is exactly True)
+    with a comment on what the evidence showed, never a single tap."""
     action = get_action(session, actor, action_id, for_update=True)
     if not can_review(actor, action):
         raise Forbidden(REVIEW_MESSAGE)
     if action.status != SUBMITTED:
         raise Conflict("Chỉ xác nhận được việc đã gửi minh chứng và đang chờ xác nhận.", status=action.status)
+    text, errors = _clean(comment), {}
+    if confirmed is not True:
+        errors["confirm"] = "đánh dấu ô xác nhận đã xem minh chứng"
+    if not text:
+        errors["comment"] = "nhập nhận xét về minh chứng"
+    elif len(text) > MAX_REASON_LENGTH:
+        errors["comment"] = f"tối đa {MAX_REASON_LENGTH} ký tự"
+    if errors:
+        raise Invalid("Chưa thể xác nhận đã khắc phục: cần đánh dấu đã xem minh chứng và nhận xét về minh chứng.",
+                      errors=errors)
     action.status, action.verified_at, action.verified_by_id = VERIFIED, now or utcnow(), actor.id
-    record(session, actor, "verify", "remediation", action.id, evidence=len(action.evidence))
+    action.verify_comment = text
+    record(session, actor, "verify", "remediation", action.id, evidence=len(action.evidence), comment=text)
     session.commit()
     return action
 
@@ -349,7 +362,7 @@ def reopen(session: Session, actor: User, action_id: int, reason: Any) -> Remedi
         raise Invalid("Lý do trả lại quá dài.", errors={"reason": f"tối đa {MAX_REASON_LENGTH} ký tự"})
     previous = action.status
     action.status, action.return_reason = OPEN, text
-    action.verified_at, action.verified_by_id = None, None
+    action.verified_at, action.verified_by_id, action.verify_comment = None, None, None
     record(session, actor, "reopen", "remediation", action.id, reason=text, previous=previous)
     session.commit()
     return action
@@ -374,7 +387,7 @@ def action_summary(action: RemediationAction, as_of: dt.date | None = None) -> d
         "title": finding.title, "deadline": action.deadline.isoformat() if action.deadline else None,
         "status": action.status, "overdue": is_overdue(action, as_of), "evidence_count": len(action.evidence),
         "submitted_at": _timestamp(action.submitted_at), "verified_at": _timestamp(action.verified_at),
-        "return_reason": action.return_reason,
+        "verify_comment": action.verify_comment, "return_reason": action.return_reason,
     }
 
 

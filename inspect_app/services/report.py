@@ -77,6 +77,7 @@ class ReportRequest:
     first: dt.date
     last: dt.date
     issuer: tuple[str, str]  # the masthead's two lines: "UBND THÀNH PHỐ HÀ NỘI", "SỞ NỘI VỤ"
+    opened_on_latest_year: bool = False  # no period asked and this year has nothing: the latest year with data
 
     @property
     def scope_param(self) -> str:
@@ -136,7 +137,8 @@ def _issuer(session: Session, user: User, scope: Scope, today: dt.date) -> tuple
 def resolve_request(session: Session, user: User, args: Mapping[str, Any], today: dt.date) -> ReportRequest:
     """Check ?from= &to= &scope= (city or a district code) and the user's right to that scope.
 
-    Defaults: from 01/01 of the end date's year, to today (Hà Nội), the user's widest scope.
+    Defaults: from 01/01 of the end date's year, to today (Hà Nội), the user's widest scope; with no
+    period asked and no finalised inspection this year, the whole latest year that has one.
     Raises Forbidden (403) for commune users and for another district; Invalid (422) with a
     Vietnamese message per bad field otherwise.
     """
@@ -182,7 +184,21 @@ def resolve_request(session: Session, user: User, args: Mapping[str, Any], today
     if code is not None and not sees_city(user) and code != user.district_code:
         raise Forbidden("Bạn chỉ lập được báo cáo của địa bàn mình.")
     scope = CITY if code is None else district_scope(session, user, code)
-    return ReportRequest(scope, first, last, _issuer(session, user, scope, today))
+    latest = None if args.get("from") or args.get("to") else _latest_year_with_data(session, code, today)
+    if latest is not None:
+        first, last = dt.date(latest, 1, 1), dt.date(latest, 12, 31)
+    return ReportRequest(scope, first, last, _issuer(session, user, scope, today), latest is not None)
+
+
+def _latest_year_with_data(session: Session, code: str | None, today: dt.date) -> int | None:
+    """The year of the scope's latest finalised inspection when this year has none yet (None otherwise):
+    a report opened in January, or on a fresh demo, shows numbers rather than an empty year."""
+    query = select(func.max(Inspection.inspection_date)).where(
+        Inspection.status == FINALISED, Inspection.inspection_date <= today)
+    if code is not None:
+        query = query.where(Inspection.district_code == code)
+    latest = session.scalar(query)
+    return latest.year if latest is not None and latest.year < today.year else None
 
 
 # --- the results ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from ..domain.checklists import NOT_APPLICABLE, Checklist, today_in_vietnam
+from ..domain.checklists import NOT_APPLICABLE, VIETNAM, Checklist, today_in_vietnam
 from ..extensions import db
 from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, Photo, User
 from ..services import Conflict, Forbidden, Invalid, NotFound
@@ -53,10 +53,12 @@ KIND_LABELS = {"violation": "Vi phạm", "recommendation": "Khuyến nghị", "e
 
 @blueprint.app_template_filter("vn_date")
 def vn_date(value: Any) -> str:
-    """dd/mm/yyyy from a date or an ISO string; empty for nothing."""
+    """dd/mm/yyyy from a date or an ISO string; a stored timestamp (naive UTC) as its day in Hà Nội; empty for nothing."""
     if not value:
         return ""
-    if isinstance(value, str):
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=value.tzinfo or dt.timezone.utc).astimezone(VIETNAM)
+    elif isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value[:10])
         except ValueError:

@@ -256,6 +256,7 @@ SCHEMAS: dict[str, Any] = {
                                                       "chưa xác nhận, chưa bị thay thế, hạn trước ngày đó."},
         "evidence_count": {"type": "integer", "minimum": 0},
         "submitted_at": _nullable(_string(format="date-time")), "verified_at": _nullable(_string(format="date-time")),
+        "verify_comment": _nullable(_string(description="Nhận xét của người xác nhận đã khắc phục.")),
         "return_reason": _nullable(_string(description="Lý do lần trả lại gần nhất.")),
     }),
     "RemediationList": _object({
@@ -275,6 +276,8 @@ SCHEMAS: dict[str, Any] = {
                         description="Ảnh (JPEG, PNG, WebP; lưu lại dạng JPEG ≤ 1600 px) hoặc PDF, tối đa 20 MB."),
     }, required=(), description="Cần ít nhất ghi chú hoặc tệp."),
     "ReopenRequest": _object({"reason": _string(minLength=1, maxLength=2000)}),
+    "VerifyRequest": _object({"confirm": {"type": "boolean", "const": True},
+                              "comment": _string(minLength=1, maxLength=2000)}),
     "RemediationConflict": {
         "description": "409: việc đã xác nhận, đã bị thay thế, hoặc chưa ở trạng thái cho phép thao tác này.",
         "allOf": [_ref("Error"), {"type": "object", "properties": {
@@ -430,7 +433,8 @@ PATHS: dict[str, Any] = {
         "Xác nhận đã khắc phục (chỉ việc đang chờ xác nhận)", "remediation", {
             "200": _json(_ref("Remediation"), "Đã xác nhận."), "400": BAD_REQUEST, "401": UNAUTHORISED,
             "403": FORBIDDEN, "404": NOT_FOUND, "409": REMEDIATION_CONFLICT,
-        }, security=WRITE, parameters=[ACTION_ID], op_id="verifyRemediation")},
+            "422": _error("Thiếu xác nhận đã xem minh chứng hoặc nhận xét về minh chứng."),
+        }, security=WRITE, body=_json_body("VerifyRequest"), parameters=[ACTION_ID], op_id="verifyRemediation")},
     "/remediations/{action_id}/reopen": {"post": _operation(
         "Trả lại cho xã, phường kèm lý do (việc mở lại)", "remediation", {
             "200": _json(_ref("Remediation"), "Đã trả lại; việc ở trạng thái open."), "400": BAD_REQUEST,

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
-from wtforms import DateField, SelectField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..domain.checklists import VIETNAM, format_vn_date, today_in_vietnam
@@ -72,7 +72,13 @@ class EvidenceForm(FlaskForm):
 
 
 class VerifyForm(FlaskForm):
-    """Only the CSRF token: the button is the whole form."""
+    """Confirming a fix is a signed verdict: the reviewer ticks that the evidence was seen and says what it showed.
+
+    The service judges both (and who may): no `required` attributes, so no message in the browser's language.
+    """
+
+    confirm = BooleanField("Tôi đã xem minh chứng và xác nhận xã, phường đã khắc phục xong")
+    comment = TextAreaField("Nhận xét về minh chứng")
 
 
 class ReopenForm(FlaskForm):
@@ -251,7 +257,8 @@ def _people(ids: set[int | None]) -> dict[int, User]:
     return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
 
 
-def _render_show(action, *, evidence_form=None, reopen_form=None, status: int = 200, error: str | None = None):
+def _render_show(action, *, evidence_form=None, verify_form=None, reopen_form=None, status: int = 200,
+                 error: str | None = None):
     user = _actor()
     as_of = today_in_vietnam()
     response = Response(render_template(
@@ -262,7 +269,7 @@ def _render_show(action, *, evidence_form=None, reopen_form=None, status: int = 
         can_submit=service.can_submit(user, action) and action.status in ("open", "submitted"),
         can_verify=service.can_review(user, action) and action.status == "submitted",
         can_reopen=service.can_review(user, action) and action.status in ("submitted", "verified"),
-        evidence_form=evidence_form or EvidenceForm(formdata=None), verify_form=VerifyForm(formdata=None),
+        evidence_form=evidence_form or EvidenceForm(formdata=None), verify_form=verify_form or VerifyForm(formdata=None),
         reopen_form=reopen_form or ReopenForm(formdata=None),
         uploaders=_people({e.uploaded_by_id for e in action.evidence} | {action.verified_by_id})), status)
     response.headers["Cache-Control"] = "no-store"
@@ -306,14 +313,16 @@ def submit_page(action_id: int):
 @blueprint.post("/remediations/<int:action_id>/verify")
 @login_required
 def verify_page(action_id: int):
+    """The reviewer's verdict: the confirmation ticked and a comment, or the form again with the errors beside it."""
     form = VerifyForm()
-    if form.validate_on_submit():
-        try:
-            service.verify(db.session, _actor(), action_id)
-        except Conflict as error:
-            db.session.rollback()
-            return _render_show(service.get_action(db.session, _actor(), action_id), status=409, error=error.message)
-        flash("Đã xác nhận việc khắc phục.")
+    try:
+        service.verify(db.session, _actor(), action_id, form.comment.data, confirmed=form.confirm.data)
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        _field_errors(form, error.details.get("errors", {}))
+        action = service.get_action(db.session, _actor(), action_id)
+        return _render_show(action, verify_form=form, status=error.status, error=error.message)
+    flash("Đã xác nhận việc khắc phục.")
     return redirect(url_for(".show", action_id=action_id), 303)
 
 
@@ -404,8 +413,10 @@ def api_submit(action_id: int):
 @blueprint.post(f"{API}/<int:action_id>/verify")
 @login_required
 def api_verify(action_id: int):
-    """Confirm a submitted action."""
-    return jsonify(_detail(service.verify(db.session, _actor(), action_id)))
+    """Confirm a submitted action: JSON {"confirm": true, "comment": "…"}, the comment saying what the evidence showed."""
+    data = _json_object()
+    return jsonify(_detail(service.verify(db.session, _actor(), action_id, data.get("comment"),
+                                          confirmed=data.get("confirm"))))
 
 
 @blueprint.post(f"{API}/<int:action_id>/reopen")

@@ -60,7 +60,7 @@ def fix(action_id: int, photo_dir: Path, verify: bool = True) -> None:
     remediation.submit_evidence(db.session, user("commune-phucxa"), action_id, "Đã sửa loa truyền thanh tổ 5",
                                 None, photo_dir, now=dt.datetime(2020, 9, 25, 3))
     if verify:
-        remediation.verify(db.session, user("inspector"), action_id, now=dt.datetime(2020, 9, 28, 3))
+        remediation.verify(db.session, user("inspector"), action_id, "Minh chứng đạt yêu cầu", confirmed=True, now=dt.datetime(2020, 9, 28, 3))
 
 
 def reinspect(catalog, previous_id, actor="inspector", **data):

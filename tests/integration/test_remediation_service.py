@@ -198,7 +198,7 @@ def test_overdue_boundaries(db_app, two):
 
         service.submit_evidence(db.session, user("commune-phucxa"), gt03.id, "Đã niêm yết", None, Path("/x"))
         assert "GT-03" in overdue_codes(deadline + dt.timedelta(days=1))  # submitted but not yet verified
-        service.verify(db.session, user("inspector"), gt03.id)
+        service.verify(db.session, user("inspector"), gt03.id, "Minh chứng đạt yêu cầu", confirmed=True)
         assert "GT-03" not in overdue_codes(dt.date(2030, 1, 1))  # verified is never overdue
         assert service.action_summary(action_of(phucxa, "GT-03"), dt.date(2030, 1, 1))["overdue"] is False
 
@@ -212,7 +212,8 @@ def test_action_summary_and_detail(db_app, two):
             "commune_name": "Phường Phúc Xá", "district_code": "001", "district_name": "Quận Ba Đình",
             "code": "J-01", "items": ["CK-03", "CK-05"], "kind": "recommendation", "severity": "normal",
             "title": summary["title"], "deadline": "2020-10-06", "status": "open", "overdue": True,
-            "evidence_count": 0, "submitted_at": None, "verified_at": None, "return_reason": None}
+            "evidence_count": 0, "submitted_at": None, "verified_at": None, "verify_comment": None,
+            "return_reason": None}
         assert summary["inspection_id"] == phucxa and summary["title"].startswith("Công khai danh sách hộ nghèo")
         detail = service.action_detail(action_of(phucxa, "GT-03"))
         assert detail["evidence"] == [] and detail["legal_basis"] and detail["remediation"] and detail["responsible"]
@@ -308,26 +309,49 @@ def test_verify_only_a_submitted_action_by_the_right_people(db_app, two):
     with db_app.app_context():
         action_id = action_of(phucxa, "TG-02").id
         with pytest.raises(Conflict) as not_yet:
-            service.verify(db.session, user("inspector"), action_id)
+            service.verify(db.session, user("inspector"), action_id, "Minh chứng đạt yêu cầu", confirmed=True)
         assert not_yet.value.details == {"status": "open"}
         service.submit_evidence(db.session, user("commune-phucxa"), action_id, "Đã đăng 6 tin", None, Path("/x"))
         for name in ("commune-phucxa", "inspector2", "district-hoankiem"):
             with pytest.raises(Forbidden):
-                service.verify(db.session, user(name), action_id)
+                service.verify(db.session, user(name), action_id, "Minh chứng đạt yêu cầu", confirmed=True)
             db.session.rollback()
         moment = dt.datetime(2020, 10, 2, 8, 30)
-        action = service.verify(db.session, user("district-badinh"), action_id, now=moment)
+        action = service.verify(db.session, user("district-badinh"), action_id, "Minh chứng đạt yêu cầu",
+                                confirmed=True, now=moment)
         assert (action.status, action.verified_at, action.verified_by_id) == ("verified", moment,
                                                                              user("district-badinh").id)
         with pytest.raises(Conflict):
-            service.verify(db.session, user("inspector"), action_id)
+            service.verify(db.session, user("inspector"), action_id, "Minh chứng đạt yêu cầu", confirmed=True)
         with pytest.raises(Conflict) as closed:
             service.submit_evidence(db.session, user("commune-phucxa"), action_id, "Thêm", None, Path("/x"))
         assert closed.value.status == 409 and "đã được xác nhận" in closed.value.message
         for name in ("admin", "inspector"):  # the team and the administrator may verify too
             other = action_of(phucxa, "TG-01").id if name == "admin" else action_of(phucxa, "DV-03").id
             service.submit_evidence(db.session, user("commune-phucxa"), other, "Xong", None, Path("/x"))
-            assert service.verify(db.session, user(name), other).status == "verified"
+            verdict = service.verify(db.session, user(name), other, "Minh chứng đạt yêu cầu", confirmed=True)
+            assert verdict.status == "verified"
+
+
+def test_a_verdict_needs_the_confirmation_and_a_comment_and_a_send_back_clears_it(db_app, two):
+    phucxa, _ = two
+    with db_app.app_context():
+        action_id = action_of(phucxa, "TG-02").id
+        service.submit_evidence(db.session, user("commune-phucxa"), action_id, "Đã đăng 6 tin", None, Path("/x"))
+        for comment, confirmed, missing in (("Đạt", False, {"confirm"}), ("Đạt", "yes", {"confirm"}),
+                                            (" \n ", True, {"comment"}), (None, None, {"confirm", "comment"}),
+                                            ("x" * 2001, True, {"comment"})):
+            with pytest.raises(Invalid) as refused:
+                service.verify(db.session, user("inspector"), action_id, comment, confirmed=confirmed)
+            assert set(refused.value.details["errors"]) == missing
+            db.session.rollback()
+            assert db.session.get(RemediationAction, action_id).status == "submitted"
+        action = service.verify(db.session, user("inspector"), action_id, "  Đã xem 6 tin trên loa  ", confirmed=True)
+        assert action.verify_comment == "Đã xem 6 tin trên loa"
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "verify")).one()
+        assert entry.details["comment"] == "Đã xem 6 tin trên loa"
+        service.reopen(db.session, user("inspector"), action_id, "Tin thứ 6 chưa phát")
+        assert (action.status, action.verify_comment, action.verified_at) == ("open", None, None)
 
 
 def test_reopen_needs_a_reason_and_opens_the_action_again(db_app, two):
@@ -350,7 +374,7 @@ def test_reopen_needs_a_reason_and_opens_the_action_again(db_app, two):
         action = service.reopen(db.session, inspector, action_id, "Ảnh chụp không thấy lịch tiếp công dân")
         assert (action.status, action.return_reason) == ("open", "Ảnh chụp không thấy lịch tiếp công dân")
         service.submit_evidence(db.session, user("commune-phucxa"), action_id, "Ảnh mới", None, Path("/x"))
-        service.verify(db.session, inspector, action_id)
+        service.verify(db.session, inspector, action_id, "Minh chứng đạt yêu cầu", confirmed=True)
         action = service.reopen(db.session, user("district-badinh"), action_id, "Kiểm tra lại thấy đã gỡ lịch")
         assert (action.status, action.verified_at, action.verified_by_id) == ("open", None, None)
         assert action.return_reason == "Kiểm tra lại thấy đã gỡ lịch"
@@ -364,7 +388,7 @@ def test_every_change_is_audited(db_app, two):
                                            None, Path("/x"))
         service.reopen(db.session, user("inspector"), action_id, "Thiếu ảnh hòm thư")
         service.submit_evidence(db.session, user("commune-phucxa"), action_id, "Ảnh hòm thư", None, Path("/x"))
-        service.verify(db.session, user("district-badinh"), action_id)
+        service.verify(db.session, user("district-badinh"), action_id, "Minh chứng đạt yêu cầu", confirmed=True)
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "remediation",
                                                               AuditEntry.entity_id == action_id)
                                      .order_by(AuditEntry.id)).all()
@@ -375,7 +399,7 @@ def test_every_change_is_audited(db_app, two):
                                       "previous": "open"}
         assert entries[1].details == {"reason": "Thiếu ảnh hòm thư", "previous": "submitted"}
         with pytest.raises(Conflict):  # a refusal writes nothing
-            service.verify(db.session, user("inspector"), action_id)
+            service.verify(db.session, user("inspector"), action_id, "Minh chứng đạt yêu cầu", confirmed=True)
         db.session.rollback()
         assert db.session.query(AuditEntry).filter_by(entity="remediation").count() == 4
 
@@ -390,7 +414,7 @@ def test_a_revision_carries_remediation_forward(db_app, catalog, two):
         verified, sent_back, submitted = (action_of(phucxa, code).id for code in ("GT-03", "TG-01", "CK-05"))
         for action_id in (verified, sent_back, submitted):
             service.submit_evidence(db.session, commune, action_id, "Đã khắc phục", None, Path("/x"))
-        service.verify(db.session, inspector, verified)
+        service.verify(db.session, inspector, verified, "Minh chứng đạt yêu cầu", confirmed=True)
         service.reopen(db.session, inspector, sent_back, "Ảnh chưa rõ loa ở tổ dân phố số 5")
         original = db.session.get(Inspection, phucxa)
         before = {(f.rule_id, tuple(f.items)): snapshot(f.action) for f in original.findings}

@@ -270,6 +270,18 @@ def test_findings_table(final, final_text, final_pdf):
         1 for line in rows if re.match(r"^\s*\d+\s+\S+ · ", line) and " — " in line)
 
 
+def test_a_finding_across_items_names_them(final, final_text):
+    """E-01 (a photo missing) and J-01 (two items that contradict each other) say which items they are about;
+    a finding that is its own item (GT-03) does not repeat its code."""
+    named = {f.code: f.named_items for f in final.findings}
+    assert named["E-01"] == "CK-02" and named["J-01"] == "CK-03, CK-05" and named["GT-03"] == ""
+    for f in final.findings:
+        if f.named_items:
+            assert squash(f"Tiêu chí: {f.named_items}") in final_text, f.code
+        else:
+            assert squash(f"{f.code} · {f.kind_label}Tiêu chí:") not in final_text, f.code
+
+
 def test_repeat_offence_is_marked(final, final_pages):
     repeat = next(f for f in final.findings if f.repeat)
     marked = [squash(p) for p in final_pages if squash(f"{repeat.code}·{repeat.kind_label}") in squash(p)]

@@ -151,7 +151,7 @@ def make_trail(app) -> dict[str, int]:
     sent = commune.post(f"/remediations/{action}/evidence", data={"note": "Đã công khai", "file": (
         io.BytesIO(jpeg()), "anh.jpg")}, content_type="multipart/form-data")
     assert sent.status_code == 201, sent.get_json()
-    assert inspector.post(f"/remediations/{action}/verify").status_code == 200
+    assert inspector.post(f"/remediations/{action}/verify", json={"confirm": True, "comment": "Ảnh rõ"}).status_code == 200
     assert inspector.post(f"/remediations/{action}/reopen", json={"reason": HOSTILE}).status_code == 200
     revised = inspector.post(f"/inspections/{inspection}/revise")
     assert revised.status_code in (200, 201), revised.get_json()
@@ -264,7 +264,7 @@ def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(db_
     assert "Minh chứng: Xem ảnh" in sent and "Loại minh chứng: Ảnh" in sent
     assert any(re.fullmatch(r"Dung lượng tệp: \d+ (byte|KB)", t) for t in sent), sent
     assert lines(seen["Xác nhận đã khắc phục"][0]) == ["Trạng thái: Chờ xác nhận → Đã khắc phục",
-                                                       "Số minh chứng đã gửi: 1"]
+                                                       "Số minh chứng đã gửi: 1", "Nhận xét về minh chứng: Ảnh rõ"]
     assert lines(seen["Trả lại minh chứng"][0]) == ["Trạng thái: Đã khắc phục → Chưa khắc phục",
                                                     f"Lý do trả lại: {HOSTILE}"]
 

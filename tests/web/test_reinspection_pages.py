@@ -36,7 +36,7 @@ def first_inspection(app) -> int:
         action = next(f.action for f in inspection.findings if f.code == "TG-01")
         remediation.submit_evidence(db.session, user("commune-phucxa"), action.id, "Đã sửa loa truyền thanh", None,
                                     Path(app.config["PHOTO_DIR"]), now=dt.datetime(2020, 9, 25, 3))
-        remediation.verify(db.session, user("inspector"), action.id, now=dt.datetime(2020, 9, 28, 3))
+        remediation.verify(db.session, user("inspector"), action.id, "Minh chứng đạt yêu cầu", confirmed=True, now=dt.datetime(2020, 9, 28, 3))
     return inspection_id
 
 

@@ -29,6 +29,7 @@ from inspect_app.services import inspections as inspection_service
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 VIOLATIONS = {"TG-01": "no", "GT-03": "khong", "CK-05": "no", "TG-02": 3, "DV-03": 80.5}
 HOSTILE = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+SEEN = {"confirm": True, "comment": "Đã xem ảnh lịch tiếp công dân niêm yết tại trụ sở"}
 
 
 class Api(BaseApi):
@@ -173,7 +174,7 @@ def test_api_submit_verify_reopen_round_trip(app, setup):
     assert_vietnamese_error(Api(app, "district-hoankiem").get(f"/remediations/{gt03}"), 403)
     assert_vietnamese_error(commune.get("/remediations/999999"), 404)
     assert_vietnamese_error(commune.evidence(999999, "x"), 404)
-    assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/verify"), 409)  # nothing submitted yet
+    assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/verify", json=SEEN), 409)  # nothing submitted yet
 
     empty = assert_vietnamese_error(commune.evidence(gt03, "  "), 422)
     assert "file" in empty["errors"]
@@ -190,7 +191,7 @@ def test_api_submit_verify_reopen_round_trip(app, setup):
         "created_at": "", "url": f"/remediations/{gt03}/evidence/{body['evidence'][0]['id']}"}
     assert commune.evidence(gt03, "Thêm biên bản", (tiny_pdf(), "bien-ban.pdf")).status_code == 201
 
-    assert_vietnamese_error(commune.post(f"/remediations/{gt03}/verify"), 403)
+    assert_vietnamese_error(commune.post(f"/remediations/{gt03}/verify", json=SEEN), 403)
     assert_vietnamese_error(commune.post(f"/remediations/{gt03}/reopen", json={"reason": "Tự trả"}), 403)
     no_reason = assert_vietnamese_error(inspector.post(f"/remediations/{gt03}/reopen", json={"reason": " "}), 422)
     assert no_reason["errors"] == {"reason": "nhập lý do trả lại"}
@@ -202,9 +203,23 @@ def test_api_submit_verify_reopen_round_trip(app, setup):
     assert reopened.status_code == 200
     assert (reopened.get_json()["status"], reopened.get_json()["return_reason"]) == ("open", "Ảnh mờ, chụp lại")
     assert commune.evidence(gt03, "Ảnh rõ hơn", (jpeg(), "lich-2.jpg")).status_code == 201
-    verified = Api(app, "district-badinh").post(f"/remediations/{gt03}/verify")
+    district = Api(app, "district-badinh")
+    for body in ({"confirm": True}, SEEN | {"comment": "  "}, SEEN | {"comment": 5}):
+        silent = assert_vietnamese_error(district.post(f"/remediations/{gt03}/verify", json=body), 422)
+        assert silent["errors"] == {"comment": "nhập nhận xét về minh chứng"}
+    for confirm in (None, False, "true", 1):  # only a deliberate JSON true confirms
+        unticked = assert_vietnamese_error(district.post(f"/remediations/{gt03}/verify",
+                                                         json=SEEN | {"confirm": confirm}), 422)
+        assert unticked["errors"] == {"confirm": "đánh dấu ô xác nhận đã xem minh chứng"}
+    both = assert_vietnamese_error(district.post(f"/remediations/{gt03}/verify", json={}), 422)
+    assert set(both["errors"]) == {"confirm", "comment"}
+    too_long = assert_vietnamese_error(district.post(f"/remediations/{gt03}/verify", json=SEEN | {"comment": "x" * 2001}), 422)
+    assert too_long["errors"] == {"comment": "tối đa 2000 ký tự"}
+    assert_vietnamese_error(district.post(f"/remediations/{gt03}/verify"), 400)  # no JSON body at all
+    verified = district.post(f"/remediations/{gt03}/verify", json=SEEN)
     assert verified.status_code == 200
     assert (verified.get_json()["status"], verified.get_json()["overdue"]) == ("verified", False)
+    assert verified.get_json()["verify_comment"] == SEEN["comment"]
     assert verified.get_json()["verified_at"].endswith("Z")
     closed = assert_vietnamese_error(commune.evidence(gt03, "Thêm nữa"), 409)
     assert closed["status"] == "verified"
@@ -229,7 +244,7 @@ def test_api_responses_match_the_openapi_document(app, setup):
     check(inspector.get(f"/remediations/{gt03}"), item, "get")
     check(inspector.get("/remediations/999999"), item, "get")
     check(Api(app, "district-hoankiem").get(f"/remediations/{gt03}"), item, "get")
-    check(inspector.post(f"/remediations/{gt03}/verify"), f"{item}/verify", "post")
+    check(inspector.post(f"/remediations/{gt03}/verify", json=SEEN), f"{item}/verify", "post")
     check(commune.evidence(gt03, None), f"{item}/evidence", "post")
     check(commune.evidence(gt03, "Ảnh", (jpeg(), "a.jpg")), f"{item}/evidence", "post")
     check(commune.evidence(gt03, "Chỉ ghi chú"), f"{item}/evidence", "post")
@@ -239,9 +254,11 @@ def test_api_responses_match_the_openapi_document(app, setup):
     check(inspector.post(f"/remediations/{gt03}/reopen", json={"reason": "Chưa rõ"}), f"{item}/reopen", "post")
     check(inspector.post(f"/remediations/{gt03}/reopen", json={"reason": "Lại"}), f"{item}/reopen", "post")
     commune.evidence(gt03, "Lần hai")
+    check(inspector.post(f"/remediations/{gt03}/verify", json={"comment": ""}), f"{item}/verify", "post")
     check(inspector.post(f"/remediations/{gt03}/verify"), f"{item}/verify", "post")
+    check(inspector.post(f"/remediations/{gt03}/verify", json=SEEN), f"{item}/verify", "post")
     check(commune.evidence(gt03, "Muộn"), f"{item}/evidence", "post")
-    check(commune.post(f"/remediations/{gt03}/verify"), f"{item}/verify", "post")
+    check(commune.post(f"/remediations/{gt03}/verify", json=SEEN), f"{item}/verify", "post")
     commune.post("/logout")
     check(commune.get("/remediations"), "/remediations", "get")
 
@@ -399,6 +416,7 @@ def test_evidence_through_the_form_verify_and_send_back(app, setup):
     gt03 = action_id(app, phucxa, "GT-03")
     commune = page_client(app, "commune-phucxa")
     page = commune.get(f"/remediations/{gt03}")
+    assert re.search(r'class="badge violation">Quá hạn \d+ ngày<', page.get_data(as_text=True))  # 2020's deadline
     no_token = commune.post(f"/remediations/{gt03}/evidence", data={"note": "x"}, content_type="multipart/form-data")
     assert no_token.status_code == 400 and "CSRF" in no_token.get_data(as_text=True)
 
@@ -418,11 +436,16 @@ def test_evidence_through_the_form_verify_and_send_back(app, setup):
     assert HOSTILE not in shown and "&lt;script&gt;alert(&#34;xss&#34;)&lt;/script&gt;" in shown
     assert "Đã gửi minh chứng; đoàn kiểm tra sẽ xem và xác nhận." in shown
     assert 'id="action-status">Chờ xác nhận</span>' in shown
+    # The commune acted: the action awaits review since the day its evidence came in, and is not shown as late.
+    came_in = today_in_vietnam().strftime("%d/%m/%Y")
+    assert f'id="awaiting-review">Chờ xác nhận · minh chứng gửi ngày {came_in}</span>' in shown
+    assert "Quá hạn" not in shown
     with app.app_context():
         evidence_id = db.session.scalar(select(RemediationEvidence.id).where(RemediationEvidence.action_id == gt03))
     assert f'src="/remediations/{gt03}/evidence/{evidence_id}?size=thumb"' in shown
     listed = page_client(app, "inspector").get("/remediations").get_data(as_text=True)
     assert HOSTILE not in listed
+    assert f'<span class="badge awaiting">Chờ xác nhận · minh chứng ngày {came_in}</span>' in listed
 
     inspector = page_client(app, "inspector")
     review = inspector.get(f"/remediations/{gt03}").get_data(as_text=True)
@@ -440,11 +463,22 @@ def test_evidence_through_the_form_verify_and_send_back(app, setup):
     commune.post(f"/remediations/{gt03}/evidence", content_type="multipart/form-data",
                  data={"csrf_token": token, "note": "Đã chụp lại"})
     assert commune.post(f"/remediations/{gt03}/verify", data={"csrf_token": token}).status_code == 403
-    verified = inspector.post(f"/remediations/{gt03}/verify", data={"csrf_token": inspector_token})
+    verdict = {"csrf_token": inspector_token, "confirm": "y", "comment": "Ảnh chụp lại rõ <i>lịch</i> tiếp dân"}
+    unticked = inspector.post(f"/remediations/{gt03}/verify", data=verdict | {"confirm": ""})
+    silent = inspector.post(f"/remediations/{gt03}/verify", data=verdict | {"comment": "  "})
+    assert (unticked.status_code, silent.status_code) == (422, 422)
+    assert 'id="verify-confirm-error">Đánh dấu ô xác nhận đã xem minh chứng</p>' in unticked.get_data(as_text=True)
+    assert "verify-comment-error" not in unticked.get_data(as_text=True)
+    assert 'id="verify-comment-error">' in silent.get_data(as_text=True)
+    assert "Ảnh chụp lại rõ &lt;i&gt;lịch&lt;/i&gt; tiếp dân" in unticked.get_data(as_text=True)  # the text typed stays
+    with app.app_context():
+        assert db.session.get(RemediationAction, gt03).status == "submitted"  # neither half-verified anything
+    verified = inspector.post(f"/remediations/{gt03}/verify", data=verdict)
     assert verified.status_code == 303
     done = inspector.get(f"/remediations/{gt03}").get_data(as_text=True)
     assert 'id="action-status">Đã khắc phục</span>' in done and "Cán bộ inspector" in done
-    again = inspector.post(f"/remediations/{gt03}/verify", data={"csrf_token": inspector_token})
+    assert "Nhận xét khi xác nhận</span> Ảnh chụp lại rõ &lt;i&gt;lịch&lt;/i&gt; tiếp dân" in done
+    again = inspector.post(f"/remediations/{gt03}/verify", data=verdict)
     assert again.status_code == 409 and "Chỉ xác nhận được việc đã gửi minh chứng" in again.get_data(as_text=True)
     closed = commune.get(f"/remediations/{gt03}").get_data(as_text=True)
     assert Parsed(closed).named("file") is None  # nothing more to send once verified

@@ -174,10 +174,16 @@ def test_page_shows_the_summary_and_the_download_links(client, demo):
         assert f'<span class="code">{violation.code}</span>' in html
     # the hostile name is printed as text
     assert "<img src=http" not in html
-    default = get(client, "/reports").get_data(as_text=True)  # the current year: no data yet, still a report
+    # No period asked and nothing finalised this year: the report opens on the latest year with data, and says so.
     today = today_in_vietnam()
-    assert f'name="from" value="{today.year}-01-01"' in default and f'value="{today.isoformat()}"' in default
-    assert "Không có phiếu kiểm tra nào đã hoàn tất trong kỳ." in default
+    default = get(client, "/reports").get_data(as_text=True)
+    assert 'name="from" value="2024-01-01"' in default and 'name="to" value="2024-12-31"' in default
+    assert (f'id="latest-year-note" role="status">Năm {today.year} chưa có phiếu kiểm tra hoàn tất trong phạm vi '
+            "này; báo cáo mở ở năm 2024, năm gần nhất có số liệu.") in default
+    assert "Không có phiếu kiểm tra nào đã hoàn tất trong kỳ." not in default
+    this_year = get(client, f"/reports?from={today.year}-01-01").get_data(as_text=True)  # asked for: shown empty
+    assert f'value="{today.isoformat()}"' in this_year and "latest-year-note" not in this_year
+    assert "Không có phiếu kiểm tra nào đã hoàn tất trong kỳ." in this_year
 
 
 # --- Excel ---------------------------------------------------------------------------------------------
