@@ -21,6 +21,7 @@ from inspect_app.domain.checklists import today_in_vietnam
 from inspect_app.extensions import db
 from inspect_app.models import Inspection, User
 from inspect_app.services import inspections as service
+from inspect_app.web.inspections import vn_date
 
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
@@ -466,3 +467,10 @@ def test_missing_pages_render_the_vietnamese_error_page(client, path):
     assert response.status_code == 404
     assert '<html lang="vi">' in html and "Không tìm thấy" in html and "Về trang chủ" in html
     assert "Traceback" not in html
+
+
+def test_a_stored_timestamp_reads_as_its_day_in_hanoi():
+    """Timestamps are stored in UTC: evidence sent at 01:30 on 05/12 in Hà Nội is 18:30 on 04/12 in UTC."""
+    assert vn_date(dt.datetime(2026, 12, 4, 18, 30)) == "05/12/2026"
+    assert vn_date(dt.datetime(2026, 12, 4, 16, 59)) == "04/12/2026"
+    assert (vn_date(dt.date(2026, 12, 4)), vn_date("2026-12-04"), vn_date(None)) == ("04/12/2026", "04/12/2026", "")

@@ -438,14 +438,14 @@ def test_evidence_through_the_form_verify_and_send_back(app, setup):
     assert 'id="action-status">Chờ xác nhận</span>' in shown
     # The commune acted: the action awaits review since the day its evidence came in, and is not shown as late.
     came_in = today_in_vietnam().strftime("%d/%m/%Y")
-    assert f'id="awaiting-review">Chờ xác nhận · minh chứng gửi ngày {came_in}</span>' in shown
+    assert f'id="awaiting-review">Minh chứng gửi ngày {came_in}</span>' in shown
     assert "Quá hạn" not in shown
     with app.app_context():
         evidence_id = db.session.scalar(select(RemediationEvidence.id).where(RemediationEvidence.action_id == gt03))
     assert f'src="/remediations/{gt03}/evidence/{evidence_id}?size=thumb"' in shown
     listed = page_client(app, "inspector").get("/remediations").get_data(as_text=True)
     assert HOSTILE not in listed
-    assert f'<span class="badge awaiting">Chờ xác nhận · minh chứng ngày {came_in}</span>' in listed
+    assert f'<span class="badge awaiting">Minh chứng gửi ngày {came_in}</span>' in listed
 
     inspector = page_client(app, "inspector")
     review = inspector.get(f"/remediations/{gt03}").get_data(as_text=True)
