@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, audit, auth, catalog_views, dashboard, errors, inspections, remediation, report
+    from . import api, audit, auth, catalog_views, dashboard, errors, headers, inspections, remediation, report
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(catalog_views.blueprint)
@@ -16,3 +16,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(report.blueprint)
     app.register_blueprint(audit.blueprint)
     errors.register(app)
+    headers.register(app)

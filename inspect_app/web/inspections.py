@@ -36,11 +36,6 @@ from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionF
 blueprint = Blueprint("inspections", __name__)
 
 # No inline script or style anywhere: everything comes from this origin.
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' blob: data:",
-    "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'",
-    "frame-ancestors 'none'",
-))
 SHORT_TITLES = {
     "TG": "Tham gia của người dân", "CK": "Công khai, minh bạch", "GT": "Trách nhiệm giải trình",
     "TN": "Kiểm soát tham nhũng", "TT": "Thủ tục hành chính công", "DV": "Cung ứng dịch vụ công",
@@ -102,24 +97,6 @@ def asset(filename: str) -> str:
 @blueprint.app_context_processor
 def template_globals() -> dict[str, Any]:
     return {"asset": asset, "ROLES": ROLES, "STATUS_LABELS": STATUS_LABELS}
-
-
-CSP_BLUEPRINTS = ("inspections", "catalog", "audit")  # their templates have no inline script or style
-
-
-@blueprint.after_app_request
-def security_headers(response: Response) -> Response:
-    """A strict CSP on the inspection and catalog pages; year-long caching of fingerprinted static files."""
-    if response.mimetype == "text/html" and request.blueprint in CSP_BLUEPRINTS:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    elif request.endpoint == "static" and request.args.get("v"):
-        response.cache_control.public = True
-        response.cache_control.max_age = 31536000
-        response.cache_control.immutable = True
-        response.cache_control.no_cache = None
-    return response
 
 
 def _catalog():

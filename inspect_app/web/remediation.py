@@ -32,7 +32,6 @@ from ..services import Conflict, Invalid, NotFound
 from ..services import remediation as service
 from ..services.photos import thumbnail_folder
 from .api import _actor, _json_object
-from .inspections import CONTENT_SECURITY_POLICY
 
 blueprint = Blueprint("remediation", __name__)
 
@@ -87,16 +86,6 @@ class ReopenForm(FlaskForm):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-@blueprint.after_request
-def security_headers(response: Response) -> Response:
-    """The same strict CSP as the inspection pages (these templates have no inline script or style either)."""
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 def _photo_dir() -> Path:

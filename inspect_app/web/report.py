@@ -17,23 +17,12 @@ from ..extensions import db
 from ..services import Invalid
 from ..services import report as service
 from .api import _actor
-from .inspections import CONTENT_SECURITY_POLICY
 
 blueprint = Blueprint("report", __name__)
 
 PAGE_REPEATS = 50  # rows of part 5 shown on the page; the files hold them all
 PDF = "application/pdf"
-
-
-@blueprint.after_request
-def security_headers(response: Response) -> Response:
-    """The inspection pages' strict CSP (no inline script or style here either); nothing cached."""
-    if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+NOT_STORED = {"Cache-Control": "no-store"}  # a report holds every commune's results: never kept in a cache
 
 
 @blueprint.context_processor
@@ -68,13 +57,14 @@ def index():
     }
     if not values["from"] and not values["to"] and not errors:
         values |= {"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()}
-    return render_template("report/index.html", report=report, errors=errors, values=values, choices=choices,
+    page = render_template("report/index.html", report=report, errors=errors, values=values, choices=choices,
                            notes=service.notes(report) if report else {}, today=today,
-                           page_repeats=PAGE_REPEATS, title=service.TITLE), 422 if errors else 200
+                           page_repeats=PAGE_REPEATS, title=service.TITLE)
+    return page, 422 if errors else 200, NOT_STORED
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, mimetype=mimetype, headers=NOT_STORED)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
