@@ -47,7 +47,7 @@
   window.vnFormat = { parseDate: parseDate, formatDate: formatDate, parseTime: parseTime,
                       parseDecimal: parseDecimal, formatDecimal: formatDecimal };
 
-  // Typed dates and times are shown back in the one format on leaving the field.
+  // Typed dates, times and decimals are shown back in the one format on leaving the field.
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.matches) return;
@@ -57,6 +57,9 @@
     } else if (input.matches("[data-vn-time]")) {
       var time = parseTime(input.value);
       if (time) input.value = time;
+    } else if (input.matches("[data-vn-decimal]")) {
+      var number = parseDecimal(input.value);
+      if (number !== null) input.value = formatDecimal(number);
     } else if (input.matches("input[type=file][data-file-name]")) {
       var out = document.getElementById(input.dataset.fileName);
       var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });

@@ -10,7 +10,7 @@ from wtforms import FieldList, Form, FormField, HiddenField, SelectField, String
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import MEMBER_ROLES
-from .vn_fields import VnDateField, VnIntegerField, VnTimeField
+from .vn_fields import VietnameseForm, VnDateField, VnIntegerField, VnTimeField
 
 TEAM_ROWS = 3
 REP_ROWS = 2
@@ -85,7 +85,7 @@ class PeopleRows:
         return general
 
 
-class NewInspectionForm(PeopleRows, FlaskForm):
+class NewInspectionForm(PeopleRows, VietnameseForm):
     """Start an inspection: which commune, when, who inspects and who receives the team."""
 
     client_id = HiddenField(validators=[DataRequired("Thiếu mã phiếu; hãy tải lại trang."),
@@ -135,7 +135,7 @@ class NewInspectionForm(PeopleRows, FlaskForm):
                 "checklist": self.checklist, "plan_reference": self.plan_reference, "client_id": None}
 
 
-class ReinspectionForm(PeopleRows, FlaskForm):
+class ReinspectionForm(PeopleRows, VietnameseForm):
     """Start a re-inspection (tái kiểm tra): the date, and the villages and people prefilled from last time."""
 
     client_id = HiddenField(validators=[DataRequired("Thiếu mã phiếu; hãy tải lại trang."),
@@ -190,7 +190,7 @@ class ListFilterForm(FlaskForm):
         csrf = False
 
 
-class MinutesDetailsForm(FlaskForm):
+class MinutesDetailsForm(VietnameseForm):
     """What the minutes print besides the answers: times, place, copies, opinions, refusals to sign."""
 
     start_time = VnTimeField("Giờ bắt đầu", validators=[Optional()])

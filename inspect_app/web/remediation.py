@@ -33,7 +33,7 @@ from ..services import remediation as service
 from ..services.photos import thumbnail_folder
 from .api import _actor, _json_object
 from .inspections import CONTENT_SECURITY_POLICY
-from .vn_fields import VnDateField
+from .vn_fields import VietnameseForm, VnDateField
 
 blueprint = Blueprint("remediation", __name__)
 
@@ -75,7 +75,7 @@ class VerifyForm(FlaskForm):
     """Only the CSRF token: the button is the whole form."""
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(VietnameseForm):
     reason = TextAreaField("Lý do trả lại", validators=[
         DataRequired("Vui lòng nhập lý do trả lại."), Length(max=service.MAX_REASON_LENGTH, message=f"Tối đa {service.MAX_REASON_LENGTH} ký tự.")])
 

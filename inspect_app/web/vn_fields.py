@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_wtf import FlaskForm
 from wtforms import Field, IntegerField
 from wtforms.widgets import TextInput
 
@@ -84,3 +85,18 @@ class VnIntegerField(IntegerField):
         kwargs["render_kw"] = {"inputmode": "numeric", "autocomplete": "off"} | (kwargs.get("render_kw") or {})
         kwargs.setdefault("invalid_value_message", "Cần một số nguyên (chỉ gồm chữ số).")
         super().__init__(label, validators, **kwargs)
+
+
+class VietnameseForm(FlaskForm):
+    """A form whose required fields say so to assistive technology, not through the browser's English bubble.
+
+    WTForms writes `required` on every field with a DataRequired or InputRequired validator; the
+    browser then holds an English "Please fill out this field." on it. The pages check required
+    fields themselves (vn-inputs.js, the server), so the attribute becomes aria-required.
+    """
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if field.flags.required and "required" not in render_kw:
+                render_kw = {**render_kw, "required": False, "aria-required": "true"}
+            return super().render_field(field, render_kw)
