@@ -88,6 +88,8 @@ def test_filters_and_the_report_take_day_first_dates(app):
     html = report.get_data(as_text=True)
     assert report.status_code == 200 and 'name="from" value="01/01/2023"' in html
     assert 'href="/reports/summary.xlsx?from=2023-01-01&amp;to=2024-12-31&amp;scope=city"' in html
+    criteria = client.get("/checklists/papi-xa?date=15.09.2020").get_data(as_text=True)
+    assert 'name="date"' in criteria and 'value="15/09/2020"' in criteria and 'placeholder="ngày/tháng/năm"' in criteria
     refused = client.get("/reports?from=31/02/2023")
     assert refused.status_code == 422 and "Ngày bắt đầu không hợp lệ" in refused.get_data(as_text=True)
 
@@ -104,12 +106,16 @@ def test_no_page_uses_the_browsers_date_time_or_number_inputs_or_its_required_bu
     assert sent.status_code == 303
     pages = {
         "inspector": ("/inspections/new", f"/inspections/{draft}", f"/inspections/{inspected}/reinspect",
-                      "/remediations", f"/remediations/{gt03}", "/reports", "/dashboard"),
+                      "/remediations", f"/remediations/{gt03}", "/reports", "/dashboard", "/checklists/papi-xa",
+                      "/legal", "/checklists"),
         "commune": ("/remediations", f"/remediations/{action_id(app, inspected, 'CK-05')}"),  # still open
         "nobody": ("/login",),
     }
     file_inputs = 0
-    for who, client in (("inspector", inspector), ("commune", commune), ("nobody", app.test_client())):
+    admin = page_client(app, "admin")
+    pages["admin"] = ("/audit",)
+    for who, client in (("inspector", inspector), ("commune", commune), ("nobody", app.test_client()),
+                        ("admin", admin)):
         for path in pages[who]:
             response = client.get(path)
             html = response.get_data(as_text=True)
