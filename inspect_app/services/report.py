@@ -30,7 +30,6 @@ import datetime as dt
 import functools
 import hashlib
 import io
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ..domain.catalog import Catalog
 from ..domain.checklists import VIETNAM
+from ..domain.vn_format import parse_vn_date
 from ..models import FINALISED, SUPERSEDED, AdminUnit, FindingRecord, Inspection, RemediationAction, User
 from ..pdf import minutes as pdf_minutes
 from . import Forbidden, Invalid
@@ -88,29 +88,12 @@ class ReportRequest:
         return {"from": self.first.isoformat(), "to": self.last.isoformat(), "scope": self.scope_param}
 
 
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_YMD = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def parse_day(raw: Any) -> dt.date | None:
-    """YYYY-MM-DD (what a date field sends) or dd/mm/yyyy (what people type); None when empty.
+    """dd/mm/yyyy (what people type) or YYYY-MM-DD (links, scripts); None when empty.
 
     Raises ValueError for anything else, and for dates that do not exist (30/02/2024).
     """
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise ValueError(raw)
-    text = raw.strip()
-    if not text:
-        return None
-    if _YMD.match(text):
-        return dt.date.fromisoformat(text)
-    match = _DMY.match(text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        return dt.date(year, month, day)
-    raise ValueError(raw)
+    return parse_vn_date(raw)
 
 
 def scope_choices(session: Session, user: User) -> dict[str, str]:

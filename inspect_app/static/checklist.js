@@ -11,6 +11,7 @@
 
   var form = document.getElementById("checklist");
   if (!form) return;
+  var vnFormat = window.vnFormat;  // vn-inputs.js: dd/mm/yyyy, HH:MM, decimal comma
   var live = document.getElementById("live");
   var toggle = document.getElementById("live-toggle");
   var portrait = window.matchMedia("(max-width: 999.98px)");
@@ -100,44 +101,46 @@
     var input = box.querySelector('input:not([type=radio]):not([type=file])[name="' + CSS.escape(code) + '"], textarea[name="' + CSS.escape(code) + '"]');
     if (!input) return { value: null };
     var raw = input.value.trim();
-    if (raw === "") {
-      if (input.validity && input.validity.badInput) {
-        return { error: type === "date" ? "Ngày không hợp lệ." : "Cần nhập một số." };
-      }
-      return { value: null };
-    }
+    if (raw === "") return { value: null };
     if (type === "int") {
-      var n = Number(raw);
+      var n = /^\d+$/.test(raw) ? Number(raw) : NaN;
       var low = box.dataset.min !== undefined ? Number(box.dataset.min) : 0;
       var high = box.dataset.max !== undefined ? Number(box.dataset.max) : null;
-      if (!Number.isInteger(n)) return { error: "Cần một số nguyên." };
+      if (!Number.isInteger(n)) return { error: "Cần một số nguyên (chỉ gồm chữ số)." };
       if (n < low || (high !== null && n > high)) {
         return { error: high !== null ? "Cần số nguyên từ " + low + " đến " + high + "." : "Cần số nguyên lớn hơn hoặc bằng " + low + "." };
       }
       return { value: n };
     }
-    if (type === "pct") {
-      var p = Number(raw);
-      if (!isFinite(p)) return { error: "Cần một tỷ lệ phần trăm dạng số." };
+    if (type === "pct") {  // a decimal comma or a dot, whatever the browser's language
+      var p = vnFormat.parseDecimal(raw);
+      if (p === null) return { error: "Cần một tỷ lệ phần trăm dạng số, dấu phẩy thập phân (ví dụ 87,5)." };
       if (p < 0 || p > 100) return { error: "Tỷ lệ phải từ 0 đến 100." };
-      if (!/^\d+(\.\d)?$/.test(raw.replace(",", "."))) return { error: "Tỷ lệ chỉ được có một chữ số thập phân (ví dụ 87,5)." };
+      if (!/^\d+([.,]\d)?$/.test(raw)) return { error: "Tỷ lệ chỉ được có một chữ số thập phân (ví dụ 87,5)." };
       return { value: p };
     }
-    if (type === "date") {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return { error: "Ngày không hợp lệ." };
-      return { value: raw };
+    if (type === "date") {  // typed dd/mm/yyyy, sent as the API's yyyy-mm-dd
+      var iso = vnFormat.parseDate(raw);
+      if (!iso) return { error: "Ngày không hợp lệ: cần một ngày có thật, dạng ngày/tháng/năm (ví dụ 15/09/2020)." };
+      return { value: iso };
     }
     return { value: raw };
   }
 
-  function isoToVn(iso) { return iso ? iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4) : ""; }
+  // What a text field shows for a stored answer: dd/mm/yyyy dates, decimal commas.
+  function shown(type, value) {
+    if (value === null || value === undefined || value === "na") return "";
+    if (type === "date") return vnFormat.formatDate(String(value));
+    if (type === "pct" || type === "int") return vnFormat.formatDecimal(value);
+    return String(value);
+  }
 
   function setControl(code, value) {
     var box = article(code);
     if (!box) return;
     controls(code).forEach(function (el) {
       if (el.type === "radio") el.checked = value !== null && value !== undefined && el.value === String(value);
-      else el.value = value === null || value === undefined || value === "na" ? "" : String(value);
+      else el.value = shown(box.dataset.type, value);
     });
     refreshItem(code);
   }
@@ -158,10 +161,7 @@
     var read = readAnswer(code);
     box.classList.toggle("answered", read.value !== null && read.value !== undefined && !read.error);
     var out = box.querySelector("output.date-read");
-    if (out) {
-      var raw = read.value || "";
-      out.textContent = raw ? isoToVn(raw) : (box.dataset.required === "1" ? "" : "chưa công khai");
-    }
+    if (out) out.textContent = read.value || box.dataset.required === "1" ? "" : "chưa công khai";
   }
 
   function showError(code, message) {
@@ -228,7 +228,7 @@
     li.appendChild(el("p", "f-title", f.title));
     var due = el("p", "f-deadline");
     if (f.deadline) {
-      due.appendChild(document.createTextNode("Hạn khắc phục: ")); due.appendChild(el("b", "", isoToVn(f.deadline)));
+      due.appendChild(document.createTextNode("Hạn khắc phục: ")); due.appendChild(el("b", "", vnFormat.formatDate(f.deadline)));
       if (f.deadline_provisional) { due.appendChild(document.createTextNode(" (tạm tính: lịch nghỉ năm " + f.deadline.slice(0, 4) + " chưa công bố)")); }
     }
     else due.textContent = "Không đặt hạn khắc phục";
@@ -715,19 +715,26 @@
   }
   function saveDetails() {
     var payload = {};
-    var firstEmpty = null;
+    var firstWrong = null;
     detailInputs.forEach(function (input) {
       var name = input.dataset.detail;
       var value = input.value.trim();
+      var problem = "";
       detailError(name, "");
-      if (!value) {
-        detailError(name, "Bắt buộc nhập trước khi hoàn tất.");
-        firstEmpty = firstEmpty || input;
+      if (!value) problem = "Bắt buộc nhập trước khi hoàn tất.";
+      else if (input.dataset.vnTime) {  // 24-hour HH:MM, however it was typed (8:30, 8h30, 0830)
+        value = vnFormat.parseTime(value);
+        if (value) input.value = value;
+        else problem = "Giờ không hợp lệ: cần dạng giờ:phút theo 24 giờ (ví dụ 08:30 hoặc 14:00).";
+      } else if (name === "copies" && !/^\d+$/.test(value)) problem = "Số bản phải là số nguyên từ 1 đến 20.";
+      if (problem) {
+        detailError(name, problem);
+        firstWrong = firstWrong || input;
         return;
       }
       payload[name] = name === "copies" ? Number(value) : value;
     });
-    if (firstEmpty) { firstEmpty.focus(); return Promise.resolve(false); }
+    if (firstWrong) { firstWrong.focus(); return Promise.resolve(false); }
     return fetch(apiBase, { method: "PATCH", credentials: "same-origin", headers: headers(true), body: JSON.stringify(payload) })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {

@@ -7,7 +7,6 @@
   document.documentElement.classList.add("js");
 
   var dateInput = document.getElementById("inspection_date");
-  var dateRead = document.getElementById("inspection_date_read");
   var district = document.getElementById("district");
   var commune = document.getElementById("commune");
   var NO_DISTRICT = "Trực thuộc thành phố";
@@ -53,15 +52,10 @@
     commune.replaceChildren(fragment);
   }
 
-  function showDate() {
-    var iso = dateInput.value;
-    dateRead.textContent = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4) : "";
-  }
-
   function reloadUnits() {
-    showDate();
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(dateInput.value)) return;
-    fetch(form.dataset.unitsUrl + "?date=" + encodeURIComponent(dateInput.value), {
+    var iso = window.vnFormat.parseDate(dateInput.value);  // typed dd/mm/yyyy; the server checks it again
+    if (!iso) return;
+    fetch(form.dataset.unitsUrl + "?date=" + encodeURIComponent(iso), {
       credentials: "same-origin", headers: { "Accept": "application/json" }
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
       if (!data) return;
@@ -88,7 +82,6 @@
   });
   dateInput.addEventListener("change", reloadUnits);
   if (district.value) renderCommunes();
-  showDate();
 
   // Extra rows: copy the last one with the next index (team-3-name, …) and empty values.
   form.querySelectorAll("[data-add]").forEach(function (button) {

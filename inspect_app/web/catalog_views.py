@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from ..domain.checklists import today_in_vietnam
 from ..domain.rules import KINDS
+from ..domain.vn_format import parse_vn_date
 
 blueprint = Blueprint("catalog", __name__)
 KIND_LABELS = dict(zip(KINDS, ("Vi phạm", "Khuyến nghị", "Kiến nghị xử lý")))
@@ -15,14 +16,10 @@ KIND_LABELS = dict(zip(KINDS, ("Vi phạm", "Khuyến nghị", "Kiến nghị x�
 def _day_argument() -> tuple[dt.date | None, str | None]:
     """?date= as dd/mm/yyyy (what a person types) or YYYY-MM-DD; an error message when it is neither."""
     raw = (request.args.get("date") or "").strip()
-    if not raw:
-        return None, None
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(raw, pattern).date(), None
-        except ValueError:
-            continue
-    return None, f"Ngày “{raw[:20]}” không hợp lệ: nhập theo dạng ngày/tháng/năm, ví dụ 15/04/2026."
+    try:
+        return parse_vn_date(raw), None
+    except ValueError:
+        return None, f"Ngày “{raw[:20]}” không hợp lệ: nhập theo dạng ngày/tháng/năm, ví dụ 15/04/2026."
 
 
 @blueprint.get("/checklists")

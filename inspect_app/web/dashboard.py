@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from ..domain.checklists import today_in_vietnam
+from ..domain.vn_format import parse_vn_date
 from ..extensions import db
 from ..models import STATUS_LABELS
 from ..services import dashboard as service
@@ -109,14 +110,12 @@ def _query(**changes: Any) -> dict[str, Any]:
 
 
 def _as_of() -> tuple[dt.date, str | None]:
-    """?as_of=YYYY-MM-DD, else today in Hà Nội; with a message when the date was unreadable."""
-    raw = request.args.get("as_of", "")
-    if raw:
-        try:
-            return dt.date.fromisoformat(raw), None
-        except ValueError:
-            return today_in_vietnam(), "Ngày không hợp lệ, đang hiển thị số liệu tính đến hôm nay."
-    return today_in_vietnam(), None
+    """?as_of=dd/mm/yyyy (or YYYY-MM-DD), else today in Hà Nội; with a message when the date was unreadable."""
+    try:
+        day = parse_vn_date(request.args.get("as_of", ""))
+    except ValueError:
+        return today_in_vietnam(), "Ngày không hợp lệ (cần dạng ngày/tháng/năm), đang hiển thị số liệu tính đến hôm nay."
+    return day or today_in_vietnam(), None
 
 
 def _year() -> int | None:

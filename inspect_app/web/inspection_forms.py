@@ -6,11 +6,11 @@ import uuid
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField,
-                     TextAreaField, TimeField)
+from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import MEMBER_ROLES
+from .vn_fields import VietnameseForm, VnDateField, VnIntegerField, VnTimeField
 
 TEAM_ROWS = 3
 REP_ROWS = 2
@@ -85,19 +85,20 @@ class PeopleRows:
         return general
 
 
-class NewInspectionForm(PeopleRows, FlaskForm):
+class NewInspectionForm(PeopleRows, VietnameseForm):
     """Start an inspection: which commune, when, who inspects and who receives the team."""
 
     client_id = HiddenField(validators=[DataRequired("Thiếu mã phiếu; hãy tải lại trang."),
                                         Length(min=8, max=64, message="Mã phiếu không hợp lệ; hãy tải lại trang.")])
     checklist = SelectField("Biểu tiêu chí", validators=[DataRequired("Chọn biểu tiêu chí.")],
                             invalid_choice_message="Biểu tiêu chí không hợp lệ.")
-    inspection_date = DateField("Ngày kiểm tra", format="%Y-%m-%d",
-                                invalid_value_message="Ngày kiểm tra không hợp lệ.",
+    inspection_date = VnDateField("Ngày kiểm tra", invalid_value_message=(
+                                      "Ngày kiểm tra không hợp lệ: cần một ngày có thật, dạng ngày/tháng/năm "
+                                      "(ví dụ 15/09/2020)."),
                                 validators=[InputRequired("Nhập ngày kiểm tra (ngày/tháng/năm).")])
     district = StringField("Địa bàn")  # only narrows the commune list; the commune decides
     commune = StringField("Xã, phường", validators=[DataRequired("Chọn xã, phường.")])
-    villages = IntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
+    villages = VnIntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
         InputRequired("Nhập số thôn, tổ dân phố."),
         NumberRange(min=1, max=500, message="Số thôn, tổ dân phố phải từ 1 đến 500.")])
     plan_reference = StringField("Kế hoạch, quyết định kiểm tra (nếu có)",
@@ -134,15 +135,16 @@ class NewInspectionForm(PeopleRows, FlaskForm):
                 "checklist": self.checklist, "plan_reference": self.plan_reference, "client_id": None}
 
 
-class ReinspectionForm(PeopleRows, FlaskForm):
+class ReinspectionForm(PeopleRows, VietnameseForm):
     """Start a re-inspection (tái kiểm tra): the date, and the villages and people prefilled from last time."""
 
     client_id = HiddenField(validators=[DataRequired("Thiếu mã phiếu; hãy tải lại trang."),
                                         Length(min=8, max=64, message="Mã phiếu không hợp lệ; hãy tải lại trang.")])
-    inspection_date = DateField("Ngày tái kiểm tra", format="%Y-%m-%d",
-                                invalid_value_message="Ngày tái kiểm tra không hợp lệ.",
+    inspection_date = VnDateField("Ngày tái kiểm tra", invalid_value_message=(
+                                      "Ngày tái kiểm tra không hợp lệ: cần một ngày có thật, dạng ngày/tháng/năm "
+                                      "(ví dụ 15/09/2020)."),
                                 validators=[InputRequired("Nhập ngày tái kiểm tra (ngày/tháng/năm).")])
-    villages = IntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
+    villages = VnIntegerField("Số thôn, tổ dân phố", invalid_value_message="Cần một số nguyên.", validators=[
         InputRequired("Nhập số thôn, tổ dân phố."),
         NumberRange(min=1, max=500, message="Số thôn, tổ dân phố phải từ 1 đến 500.")])
     plan_reference = StringField("Kế hoạch, quyết định tái kiểm tra (nếu có)",
@@ -188,13 +190,13 @@ class ListFilterForm(FlaskForm):
         csrf = False
 
 
-class MinutesDetailsForm(FlaskForm):
+class MinutesDetailsForm(VietnameseForm):
     """What the minutes print besides the answers: times, place, copies, opinions, refusals to sign."""
 
-    start_time = TimeField("Giờ bắt đầu", validators=[Optional()], format="%H:%M")
-    end_time = TimeField("Giờ kết thúc", validators=[Optional()], format="%H:%M")
+    start_time = VnTimeField("Giờ bắt đầu", validators=[Optional()])
+    end_time = VnTimeField("Giờ kết thúc", validators=[Optional()])
     place = StringField("Địa điểm", validators=[Optional(), Length(max=200, message="Tối đa 200 ký tự.")])
-    copies = IntegerField("Số bản", default=2, validators=[InputRequired("Nhập số bản."),
+    copies = VnIntegerField("Số bản", default=2, validators=[InputRequired("Nhập số bản."),
                                                           NumberRange(1, 20, "Từ 1 đến 20 bản.")])
     plan_reference = StringField("Căn cứ (kế hoạch, quyết định kiểm tra)",
                                  validators=[Optional(), Length(max=500, message="Tối đa 500 ký tự.")])

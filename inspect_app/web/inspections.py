@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from ..domain.checklists import NOT_APPLICABLE, VIETNAM, Checklist, today_in_vietnam
+from ..domain.vn_format import format_vn_decimal
 from ..extensions import db
 from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, Photo, User
 from ..services import Conflict, Forbidden, Invalid, NotFound
@@ -77,6 +78,12 @@ def vn_number(value: Any, places: int = 2) -> str:
     if value is None:
         return "—"
     return f"{float(value):.{places}f}".replace(".", ",")
+
+
+@blueprint.app_template_filter("vn_decimal")
+def vn_decimal(value: Any) -> str:
+    """A typed-in number as it is typed back: 92,5 (decimal comma, no trailing zeros)."""
+    return format_vn_decimal(value)
 
 
 @functools.lru_cache(maxsize=64)
@@ -243,7 +250,7 @@ def reinspect(inspection_id: int):
                  "status": f.action.status if f.action else "open"} for f in findings_with_actions(db.session, previous.id)]
     return render_template("inspections/reinspect.html", form=form, previous=previous, general=general,
                            findings=findings, remediation_labels=REMEDIATION_LABELS, member_roles=MEMBER_ROLES,
-                           unit_ends=unit_ends, min_date=previous.inspection_date + dt.timedelta(days=1),
+                           unit_ends=unit_ends,
                            pending=pending_reinspections(db.session, current_user, previous)), status
 
 

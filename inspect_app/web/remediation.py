@@ -22,8 +22,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, DateField, SelectField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.checklists import VIETNAM, format_vn_date, today_in_vietnam
 from ..extensions import db
@@ -32,6 +32,7 @@ from ..services import Conflict, Invalid, NotFound
 from ..services import remediation as service
 from ..services.photos import thumbnail_folder
 from .api import _actor, _json_object
+from .vn_fields import VietnameseForm, VnDateField
 
 blueprint = Blueprint("remediation", __name__)
 
@@ -57,8 +58,7 @@ class FilterForm(FlaskForm):
     status = SelectField("Trạng thái", validate_choice=False, default="")
     overdue = SelectField("Quá hạn", choices={"": "Tất cả các việc", "1": "Chỉ việc quá hạn"}, validate_choice=False,
                           default="")
-    as_of = DateField("Quá hạn tính đến ngày", format="%Y-%m-%d", validators=[Optional()],
-                      invalid_value_message="Ngày không hợp lệ, cần dạng ngày/tháng/năm.")
+    as_of = VnDateField("Quá hạn tính đến ngày", validators=[Optional()])
 
     class Meta:
         csrf = False
@@ -80,9 +80,9 @@ class VerifyForm(FlaskForm):
     comment = TextAreaField("Nhận xét về minh chứng")
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(VietnameseForm):
     reason = TextAreaField("Lý do trả lại", validators=[
-        Length(max=service.MAX_REASON_LENGTH, message=f"Tối đa {service.MAX_REASON_LENGTH} ký tự.")])
+        DataRequired("Vui lòng nhập lý do trả lại."), Length(max=service.MAX_REASON_LENGTH, message=f"Tối đa {service.MAX_REASON_LENGTH} ký tự.")])
 
 
 # ---------------------------------------------------------------- helpers

@@ -1,6 +1,6 @@
 """The summary report (báo cáo tổng hợp): the page /reports and its Excel and PDF downloads.
 
-GET /reports?from=YYYY-MM-DD&to=YYYY-MM-DD&scope=city|<district code> shows the form and a summary
+GET /reports?from=dd/mm/yyyy&to=dd/mm/yyyy (or YYYY-MM-DD)&scope=city|<district code> shows the form and a summary
 of the five parts; /reports/summary.xlsx and /reports/summary.pdf take the same parameters.
 Defaults: the current year from 01/01 to today (Hà Nội) and the user's widest scope. Views stay
 thin: checking the request, scoping and every number live in services.report. A bad parameter
@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import login_required
 
-from ..domain.checklists import today_in_vietnam
+from ..domain.checklists import format_vn_date, today_in_vietnam
 from ..extensions import db
 from ..services import Invalid
 from ..services import report as service
@@ -50,13 +50,13 @@ def index():
         db.session.rollback()
         errors = error.details.get("errors", {})
     today = today_in_vietnam()
-    values = {
-        "from": request.args.get("from", "") if errors or not report else report.first.isoformat(),
-        "to": request.args.get("to", "") if errors or not report else report.last.isoformat(),
+    values = {  # dates shown as dd/mm/yyyy, what people type in these text fields
+        "from": request.args.get("from", "") if errors or not report else format_vn_date(report.first),
+        "to": request.args.get("to", "") if errors or not report else format_vn_date(report.last),
         "scope": request.args.get("scope", "") if errors or not report else report.request.scope_param,
     }
     if not values["from"] and not values["to"] and not errors:
-        values |= {"from": today.replace(month=1, day=1).isoformat(), "to": today.isoformat()}
+        values |= {"from": format_vn_date(today.replace(month=1, day=1)), "to": format_vn_date(today)}
     page = render_template("report/index.html", report=report, errors=errors, values=values, choices=choices,
                            notes=service.notes(report) if report else {}, today=today,
                            page_repeats=PAGE_REPEATS, title=service.TITLE)

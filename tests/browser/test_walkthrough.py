@@ -39,9 +39,8 @@ def answers_for(checklist, day: dt.date) -> dict:
 
 
 def fill_date(page, selector: str, day: dt.date) -> None:
-    """A date typed as the field takes it: ISO in a native date input, dd/mm/yyyy in a text field."""
-    kind = page.locator(selector).get_attribute("type")
-    page.fill(selector, day.isoformat() if kind == "date" else day.strftime("%d/%m/%Y"))
+    """A date typed as people type it, dd/mm/yyyy, whatever the browser's language."""
+    page.fill(selector, day.strftime("%d/%m/%Y"))
 
 
 def test_the_readme_walkthrough_reaches_a_reinspection(app, live_server, browser, screenshots):
@@ -59,7 +58,7 @@ def test_the_readme_walkthrough_reaches_a_reinspection(app, live_server, browser
 
     page.locator("a.button", has_text="Lập phiếu kiểm tra").first.tap()
     page.wait_for_url(re.compile(r"/inspections/new$"))
-    expect(page.locator("#inspection_date_read")).to_have_text(today.strftime("%d/%m/%Y"))  # the date is today
+    expect(page.locator("#inspection_date")).to_have_value(today.strftime("%d/%m/%Y"))  # the date is today
     page.select_option("#district", label="Cụm Ba Đình")
     page.select_option("#commune", "00004")
     expect(page.locator("#commune option:checked")).to_have_text("Phường Ba Đình (00004)")

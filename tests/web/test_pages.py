@@ -190,7 +190,7 @@ def new_form(client):
     client_id = re.search(r'name="client_id" type="hidden" value="([0-9a-f]{32})"', html).group(1)
     return html, {
         "csrf_token": TOKEN.search(html).group(1), "client_id": client_id, "checklist": "papi-xa",
-        "inspection_date": "2020-09-15", "district": "001", "commune": "00001", "villages": "12",
+        "inspection_date": "15/09/2020", "district": "001", "commune": "00001", "villages": "12",
         "plan_reference": "Kế hoạch số 122/KH-UBND",
         "team-0-name": "Trần Thị Bình", "team-0-position": "Chuyên viên Sở Nội vụ", "team-0-role": "truong_doan",
         "team-1-name": "Lê Văn An", "team-1-position": "Chuyên viên", "team-1-role": "thanh_vien",
@@ -203,7 +203,8 @@ def new_form(client):
 def test_new_inspection_form_creates_one_even_when_submitted_twice(app, client):
     login(client, "inspector")
     html, data = new_form(client)
-    assert '<input type="date" id="inspection_date"' in html
+    date_field = re.search(r'<input[^>]*id="inspection_date"[^>]*>', html).group(0)
+    assert 'type="text"' in date_field and 'placeholder="ngày/tháng/năm"' in date_field  # typed dd/mm/yyyy
     assert 'name="team-0-role"' in html and "Trưởng đoàn" in html
     first = client.post("/inspections/new", data=data)
     again = client.post("/inspections/new", data=data)  # the tablet's double tap
@@ -270,7 +271,7 @@ def test_new_inspection_is_dated_today_in_hanoi(client, monkeypatch):
     monkeypatch.setattr(views, "today_in_vietnam", lambda now=None: today_in_vietnam(now or late))
     login(client, "inspector")
     html = client.get("/inspections/new").get_data(as_text=True)
-    assert ">02/01/2030</output>" in html
+    assert re.search(r'id="inspection_date"[^>]*value="02/01/2030"', html)
 
 
 def test_units_after_the_2025_reform_are_grouped_by_the_department(client):
@@ -290,6 +291,13 @@ def test_commune_accounts_cannot_start_an_inspection(client):
 
 
 # ------------------------------------------------------------------------------------ the checklist
+
+
+def article_attr(html: str, code: str, name: str) -> str | None:
+    """An attribute of one item's <article> (the checklist script reads its limits there)."""
+    found = re.search(rf'<article[^>]*id="item-{re.escape(code)}"[^>]*>', html)
+    attribute = re.search(rf'{name}="([^"]*)"', found.group(0)) if found else None
+    return attribute.group(1) if attribute else None
 
 
 def test_checklist_has_one_control_per_item_named_by_its_code(app, client, catalog):
@@ -312,14 +320,14 @@ def test_checklist_has_one_control_per_item_named_by_its_code(app, client, catal
             assert values == expected + (["na"] if item.na_allowed else []), code
         elif item.type in ("int", "pct"):
             (control,) = controls
-            assert control["type"] == "number", code
+            # A text field: the browser's number input refuses a decimal comma in an English browser.
+            assert control["type"] == "text", code
             assert control["inputmode"] == ("numeric" if item.type == "int" else "decimal")
-            assert control["step"] == ("1" if item.type == "int" else "0.1")
             if item.max is not None:
-                assert float(control["max"]) == item.max
+                assert article_attr(html, code, "data-max") == (str(int(item.max)) if item.type == "int" else str(item.max))
         elif item.type == "date":
             (control,) = controls
-            assert control["type"] == "date", code
+            assert (control["type"], control["placeholder"]) == ("text", "ngày/tháng/năm"), code
         (note,) = by_name.pop(f"note-{code}")
         assert note["tag"] == "textarea"
         (photo,) = by_name.pop(f"photo-{code}")
@@ -331,7 +339,7 @@ def test_checklist_has_one_control_per_item_named_by_its_code(app, client, catal
     assert "Hướng dẫn kiểm tra:" in html
     assert 'data-api-base="/api/v1/inspections/%d"' % inspection_id in html
     assert 'data-version="1"' in html
-    assert all(s["src"].startswith("/static/checklist.js") for s in parsed.scripts) and len(parsed.scripts) == 1
+    assert [s["src"].split("?")[0] for s in parsed.scripts] == ["/static/vn-inputs.js", "/static/checklist.js"]
     for section in checklist.sections:
         required = sum(1 for i in section.items if i.required)
         assert f'data-progress="{section.code}" title="đã trả lời / bắt buộc">0/{required}</span>' in html
@@ -349,8 +357,8 @@ def test_checklist_shows_saved_answers_findings_and_deadlines(app, client):
     assert not re.search(r'name="TG-01" value="yes" checked', html)
     assert re.search(r'name="GT-03" value="thieu" checked', html)
     assert re.search(r'name="TG-02"[^>]*value="3"', html)
-    assert re.search(r'name="DV-03"[^>]*value="87.5"', html)
-    assert re.search(r'name="CK-06"[^>]*value="2020-01-05"', html) and ">05/01/2020</output>" in html
+    assert re.search(r'name="DV-03"[^>]*value="87,5"', html)  # as typed: a decimal comma
+    assert re.search(r'name="CK-06"[^>]*value="05/01/2020"', html)
     assert "Loa ở tổ 5 hỏng</textarea>" in html
     with app.app_context():
         detail = service.inspection_detail(db.session, app.extensions["catalog"], db.session.get(Inspection, inspection_id))

@@ -119,12 +119,13 @@ def test_the_form_is_prefilled_and_a_double_submit_creates_one_draft(app):
     assert re.search(r'name="team-1-name" value=""', html)  # one empty row to add a member
     # The date defaults to today while the commune still exists (the test units end it on 30/06/2025).
     today = today_in_vietnam()
-    expected = today.isoformat() if today <= dt.date(2025, 6, 30) else ""
-    assert re.search(rf'name="inspection_date"[^>]*min="2020-09-16"[^>]*value="{expected}"', html)
+    expected = f"{today:%d/%m/%Y}" if today <= dt.date(2025, 6, 30) else ""
+    assert re.search(rf'name="inspection_date"[^>]*type="text"[^>]*value="{expected}"', html)
+    assert "sau ngày 15/09/2020, không muộn hơn ngày 30/06/2025" in html
     assert "Chưa khắc phục" in html and "Đã khắc phục" in html  # the previous findings, with their status
     parsed = controls_of(response)
-    assert parsed.styles == 0 and parsed.scripts == []
-    data = form_data(html, inspection_date="2021-03-15", **{"team-1-name": "Lê Văn An",
+    assert parsed.styles == 0 and [s["src"].split("?")[0] for s in parsed.scripts] == ["/static/vn-inputs.js"]
+    data = form_data(html, inspection_date="15/03/2021", **{"team-1-name": "Lê Văn An",
                                                             "team-1-position": "Chuyên viên"})
     created = client.post(f"/inspections/{first}/reinspect", data=data)
     again = client.post(f"/inspections/{first}/reinspect", data=data)
@@ -175,7 +176,7 @@ def test_a_merged_commune_is_refused_with_its_successor_named(app):
     client = app.test_client()
     login(client, "admin")
     html = client.get(f"/inspections/{before_reform}/reinspect").get_data(as_text=True)
-    assert "chỉ tồn tại đến ngày 30/06/2025" in html and 'max="2025-06-30"' in html
+    assert "chỉ tồn tại đến ngày 30/06/2025" in html and "không muộn hơn ngày 30/06/2025" in html
     refused = client.post(f"/inspections/{before_reform}/reinspect", data=form_data(html, inspection_date="2025-09-15"))
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422

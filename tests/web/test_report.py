@@ -83,7 +83,7 @@ class Page(HTMLParser):
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
-        self.scripts += tag == "script"
+        self.scripts += tag == "script" and not dict(attrs).get("src", "").startswith("/static/")
         self.styles += tag == "style" or any(name == "style" for name, _ in attrs)
 
     def handle_data(self, data):
@@ -162,7 +162,7 @@ def test_page_shows_the_summary_and_the_download_links(client, demo):
     assert 'href="/reports/summary.pdf?from=2023-01-01&amp;to=2024-12-31&amp;scope=city"' in html
     assert ">Tải Excel</a>" in html and ">Tải PDF</a>" in html
     assert '<option value="city" selected>Toàn thành phố</option>' in html and '<option value="001">' in html
-    assert 'name="from" value="2023-01-01"' in html and 'name="to" value="2024-12-31"' in html
+    assert 'name="from" value="01/01/2023"' in html and 'name="to" value="31/12/2024"' in html
     report = expected(demo, "admin", f"{PERIOD}&scope=city")
     for text in ("I. Số xã, phường đã được kiểm tra", "II. Điểm bình quân", "III. Các vi phạm thường gặp nhất",
                  "IV. Tình hình khắc phục", "V. Xã, phường tái phạm hoặc chậm khắc phục", "Quận Ba Đình",
@@ -177,12 +177,12 @@ def test_page_shows_the_summary_and_the_download_links(client, demo):
     # No period asked and nothing finalised this year: the report opens on the latest year with data, and says so.
     today = today_in_vietnam()
     default = get(client, "/reports").get_data(as_text=True)
-    assert 'name="from" value="2024-01-01"' in default and 'name="to" value="2024-12-31"' in default
+    assert 'name="from" value="01/01/2024"' in default and 'name="to" value="31/12/2024"' in default
     assert (f'id="latest-year-note" role="status">Năm {today.year} chưa có phiếu kiểm tra hoàn tất trong phạm vi '
             "này; báo cáo mở ở năm 2024, năm gần nhất có số liệu.") in default
     assert "Không có phiếu kiểm tra nào đã hoàn tất trong kỳ." not in default
-    this_year = get(client, f"/reports?from={today.year}-01-01").get_data(as_text=True)  # asked for: shown empty
-    assert f'value="{today.isoformat()}"' in this_year and "latest-year-note" not in this_year
+    this_year = get(client, f"/reports?from=01/01/{today.year}").get_data(as_text=True)  # asked for: shown empty
+    assert f'value="{today:%d/%m/%Y}"' in this_year and "latest-year-note" not in this_year
     assert "Không có phiếu kiểm tra nào đã hoàn tất trong kỳ." in this_year
 
 
