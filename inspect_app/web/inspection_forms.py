@@ -6,8 +6,8 @@ import uuid
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import (DateField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField,
-                     TextAreaField, TimeField)
+from wtforms import (DateField, FieldList, Form, FormField, HiddenField, IntegerField, SearchField, SelectField,
+                     StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import MEMBER_ROLES
@@ -180,6 +180,7 @@ class ReinspectionForm(PeopleRows, FlaskForm):
 class ListFilterForm(FlaskForm):
     """The filters of the inspection lists (GET, so no CSRF token)."""
 
+    q = SearchField("Tìm theo tên xã, phường hoặc địa bàn (gõ có dấu hay không dấu)")
     mine = SelectField("Phạm vi", choices={"": "Tất cả phiếu tôi được xem", "1": "Phiếu do tôi lập"}, default="")
     commune = SelectField("Xã, phường", validate_choice=False, default="")
     status = SelectField("Trạng thái", validate_choice=False, default="")

@@ -173,9 +173,9 @@ def test_filters_and_sort_orders(db_app, two):
             service.filters_from_query({"overdue_as_of": "01/10/2020", "dimension": "tg"})
         assert set(bad_date.value.details["errors"]) == {"overdue_as_of", "dimension"}
         assert "YYYY-MM-DD" in bad_date.value.details["errors"]["overdue_as_of"]
-        assert service.filters_from_query({"overdue_as_of": "2020-10-01", "sort": ""}) == {
+        assert service.filters_from_query({"overdue_as_of": "2020-10-01", "sort": "", "q": " Phúc  Xá "}) == {
             "district": None, "commune": None, "dimension": None, "status": None, "sort": "deadline",
-            "overdue_as_of": dt.date(2020, 10, 1)}
+            "overdue_as_of": dt.date(2020, 10, 1), "search": "phuc xa"}
 
 
 def test_overdue_boundaries(db_app, two):

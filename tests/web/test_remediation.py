@@ -153,7 +153,9 @@ def test_api_list_is_scoped_filtered_and_validated(app, setup):
     assert [(r["code"], r["overdue"]) for r in day_after] == [("GT-03", True)]
     ck = listed(admin, "?dimension=CK&commune=00001&sort=status")["remediations"]
     assert [r["code"] for r in ck] == ["CK-05", "J-01", "E-01", "E-01", "E-01"]
-    assert len(listed(admin, "?limit=2")["remediations"]) == 2
+    two = listed(admin, "?per_page=2&page=3")
+    assert len(two["remediations"]) == 2 and (two["page"], two["per_page"]) == (3, 2)
+    assert two["total"] == len(everything["remediations"]) and two["pages"] == -(-two["total"] // 2)
     by_commune = [r["commune_code"] for r in listed(admin, "?sort=commune")["remediations"]]
     assert by_commune == sorted(by_commune)
 
@@ -161,8 +163,11 @@ def test_api_list_is_scoped_filtered_and_validated(app, setup):
         "/remediations?overdue_as_of=19/09/2020&dimension=XY&status=xong&sort=ten&district=Ba%20Dinh"), 422)
     assert set(bad["errors"]) == {"overdue_as_of", "dimension", "status", "sort", "district"}
     assert "YYYY-MM-DD" in bad["errors"]["overdue_as_of"]
-    for query in ("?overdue_as_of=2020-02-30", "?limit=0", "?limit=abc", "?commune=00001'--"):
+    for query in ("?overdue_as_of=2020-02-30", "?commune=00001'--", f"?q={'x' * 101}"):
         assert_vietnamese_error(admin.get(f"/remediations{query}"), 422)
+    for query, field in (("?per_page=0", "per_page"), ("?per_page=abc", "per_page"), ("?per_page=201", "per_page"),
+                         ("?page=0", "page"), ("?page=-1", "page"), ("?page=1.5", "page")):
+        assert set(assert_vietnamese_error(admin.get(f"/remediations{query}"), 400)["errors"]) == {field}
 
 
 def test_api_submit_verify_reopen_round_trip(app, setup):
@@ -350,7 +355,7 @@ def test_excel_export_has_the_same_rows_with_real_dates(app, setup):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:Q{len(rows) + 1}"
     assert sheet.column_dimensions["G"].width >= 40
     ids = {r[column["Mã việc"]] for r in rows}
-    assert ids == {a["id"] for a in Api(app, "admin").get("/remediations?limit=100").get_json()["remediations"]}
+    assert ids == {a["id"] for a in Api(app, "admin").get("/remediations?per_page=100").get_json()["remediations"]}
 
     hostile = action_id(app, phucxa, "TG-01")  # a reason typed by a person never becomes a formula
     Api(app, "commune-phucxa").evidence(hostile, "Đã sửa loa")
