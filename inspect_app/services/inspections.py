@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..domain.assessment import PreviousFinding, stored_input
 from ..domain.catalog import Catalog
 from ..domain.checklists import AnswerError, Checklist, parse_iso_date
+from ..domain.text import fold
 from ..evaluation import Evaluation, evaluate_input
 from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, AdminUnit, Answer, CommuneRep, FindingRecord,
                       Inspection, InspectionMember, Photo, RemediationAction, UnitSuccession, User,
@@ -308,10 +309,11 @@ def page_inspections(session: Session, actor: User, *, page: int = 1, per_page: 
 
 
 def visible_communes(session: Session, actor: User) -> list[tuple[str, str]]:
-    """(code, name) of every commune among the inspections this user may see, by name: the list's filter."""
+    """(code, name) of every commune among the inspections this user may see, in alphabetical order as a
+    reader expects it (Điện Biên before Phúc Xá, which code points would put last): the list's filter."""
     inspections = visible_query(actor).subquery()
     rows = session.execute(select(inspections.c.commune_code, inspections.c.commune_name).distinct())
-    return sorted(((code, name) for code, name in rows), key=lambda c: (c[1], c[0]))
+    return sorted(((code, name) for code, name in rows), key=lambda c: (fold(c[1]), c[1], c[0]))
 
 
 def checklist_of(catalog: Catalog, inspection: Inspection) -> Checklist:
