@@ -404,3 +404,21 @@ def test_filters_and_links_are_at_least_44_px_tall(app):
                for selector, body in rules)
     assert any(".audit-long summary" in selector and re.search(r"min-height:\s*(4[4-9]|[5-9]\d)px", body)
                for selector, body in rules)
+
+
+def test_the_trail_pages_newest_first_keeping_its_filters(app):
+    api = Api(app, "inspector")
+    inspection = api.create()
+    for n in range(4):
+        api.answer(inspection, {"TG-01": "no" if n % 2 else "yes"})
+    admin = app.test_client()
+    login(admin, "admin")
+    first = admin.get(f"/audit?entity=inspection&id={inspection}&per_page=2").get_data(as_text=True)
+    assert first.count("<tr>") == 1 + 2 and "5 thay đổi khớp bộ lọc · đang xem 1–2" in first
+    assert "Trang 1/3" in first
+    assert f'href="/audit?entity=inspection&amp;id={inspection}&amp;per_page=2&amp;page=2">Sau »' in first
+    last = admin.get(f"/audit?entity=inspection&id={inspection}&per_page=2&page=3").get_data(as_text=True)
+    assert last.count("<tr>") == 1 + 1 and "Lập phiếu" in last  # the oldest entry: the inspection's creation
+    beyond = admin.get(f"/audit?entity=inspection&id={inspection}&per_page=2&page=4").get_data(as_text=True)
+    assert "Trang 4 không có thay đổi nào: nhật ký chỉ có 3 trang." in beyond
+    assert admin.get("/audit?page=0").status_code == 400
