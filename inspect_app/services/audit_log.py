@@ -8,10 +8,10 @@ from ..models import AuditEntry, User
 from . import Forbidden
 from .paging import PER_PAGE, Page, paginate
 
-PAGE_SIZE = 200
 
-
-def _entries_query(actor: User, entity: str | None, entity_id: int | None, username: str | None):
+def audit_page(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE, entity: str | None = None,
+               entity_id: int | None = None, username: str | None = None) -> Page[AuditEntry]:
+    """One page of the entries, newest first, filtered; only the department's administrators may read them."""
     if actor.role != "admin":
         raise Forbidden("Chỉ quản trị viên Sở Nội vụ xem được nhật ký thay đổi.")
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
@@ -21,16 +21,4 @@ def _entries_query(actor: User, entity: str | None, entity_id: int | None, usern
         query = query.where(AuditEntry.entity_id == entity_id)
     if username:
         query = query.where(AuditEntry.username == username.strip().lower())
-    return query
-
-
-def audit_entries(session: Session, actor: User, *, entity: str | None = None, entity_id: int | None = None,
-                  username: str | None = None, limit: int = PAGE_SIZE) -> list[AuditEntry]:
-    """The newest entries first, filtered; only the department's administrators may read them."""
-    return list(session.scalars(_entries_query(actor, entity, entity_id, username).limit(limit)))
-
-
-def audit_page(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE, entity: str | None = None,
-               entity_id: int | None = None, username: str | None = None) -> Page[AuditEntry]:
-    """One page of audit_entries, with the total the pager needs."""
-    return paginate(session, _entries_query(actor, entity, entity_id, username), page, per_page)
+    return paginate(session, query, page, per_page)

@@ -284,7 +284,11 @@ def visible_query(actor: User):
                        Inspection.status.in_((FINALISED, SUPERSEDED)))
 
 
-def _listed(actor: User, commune: str | None, status: str | None, mine: bool, search: str | None):
+def page_inspections(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE,
+                     commune: str | None = None, status: str | None = None, mine: bool = False,
+                     search: str | None = None) -> Page[Inspection]:
+    """One page of the inspections this user may see, newest first, filtered and searched the way the lists offer,
+    with the total the pager needs; `search` as paging.search_term reads it ("phuc xa" finds "Phúc Xá")."""
     query = matching_search(visible_query(actor), search_term(search))
     if commune:
         query = query.where(Inspection.commune_code == commune)
@@ -292,20 +296,8 @@ def _listed(actor: User, commune: str | None, status: str | None, mine: bool, se
         query = query.where(Inspection.status == status)
     if mine:
         query = query.where(Inspection.created_by_id == actor.id)
-    return query.order_by(Inspection.inspection_date.desc(), Inspection.id.desc())
-
-
-def visible_inspections(session: Session, actor: User, *, commune: str | None = None, status: str | None = None,
-                        mine: bool = False, search: str | None = None, limit: int = 500) -> list[Inspection]:
-    """The inspections this user may see, newest first, filtered the way the lists offer."""
-    return list(session.scalars(_listed(actor, commune, status, mine, search).limit(limit)))
-
-
-def page_inspections(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE,
-                     commune: str | None = None, status: str | None = None, mine: bool = False,
-                     search: str | None = None) -> Page[Inspection]:
-    """One page of visible_inspections, with the total the pager needs."""
-    return paginate(session, _listed(actor, commune, status, mine, search), page, per_page)
+    query = query.order_by(Inspection.inspection_date.desc(), Inspection.id.desc())
+    return paginate(session, query, page, per_page)
 
 
 def visible_communes(session: Session, actor: User) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ import inspect_app
 from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, FindingRecord, RemediationAction, User
 from inspect_app.services import accounts
-from inspect_app.services.audit_log import audit_entries
+from inspect_app.services.audit_log import audit_page
 from inspect_app.services.audit_view import ACTION_FIELD_LABELS, ACTION_LABELS, FIELD_LABELS, Row, present
 
 PACKAGE = Path(inspect_app.__file__).parent
@@ -192,7 +192,7 @@ def db_trail(db_app):
 
 def rows_for(app, viewer: str = "admin") -> list[Row]:
     with app.app_context():
-        entries = audit_entries(db.session, user("admin"), limit=1000)
+        entries = audit_page(db.session, user("admin"), per_page=200).items
         return present(db.session, app.extensions["catalog"], user(viewer), entries)
 
 
