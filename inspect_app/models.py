@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .domain.text import search_key
 from .extensions import db
 
 # "district" is the intermediate level in both eras (see services.units): a quận, huyện or thị xã before
@@ -86,6 +87,16 @@ class User(UserMixin, db.Model):
         return self.active
 
 
+def _inspection_search_key(context) -> str:
+    """What the lists search: the commune's and area's names without diacritics, and the commune code.
+
+    A column default computed from the row's own snapshot names, so bulk inserts (the demo) get it
+    too; the names never change after insert, so neither does the key.
+    """
+    row = context.get_current_parameters()
+    return search_key((row.get("commune_name"), row.get("commune_code"), row.get("district_name")))
+
+
 class Inspection(db.Model):
     __tablename__ = "inspection"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +108,7 @@ class Inspection(db.Model):
     commune_name: Mapped[str] = mapped_column(String(120))
     district_code: Mapped[str | None] = mapped_column(String(10), index=True)
     district_name: Mapped[str | None] = mapped_column(String(120))
+    search_key: Mapped[str] = mapped_column(String(260), default=_inspection_search_key, index=True)
     inspection_date: Mapped[dt.date] = mapped_column(Date, index=True)
     villages: Mapped[int]
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))

@@ -6,20 +6,19 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, User
 from . import Forbidden
+from .paging import PER_PAGE, Page, paginate
 
-PAGE_SIZE = 200
 
-
-def audit_entries(session: Session, actor: User, *, entity: str | None = None, entity_id: int | None = None,
-                  username: str | None = None, limit: int = PAGE_SIZE) -> list[AuditEntry]:
-    """The newest entries first, filtered; only the department's administrators may read them."""
+def audit_page(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE, entity: str | None = None,
+               entity_id: int | None = None, username: str | None = None) -> Page[AuditEntry]:
+    """One page of the entries, newest first, filtered; only the department's administrators may read them."""
     if actor.role != "admin":
         raise Forbidden("Chỉ quản trị viên Sở Nội vụ xem được nhật ký thay đổi.")
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
     if entity:
         query = query.where(AuditEntry.entity == entity)
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == entity_id)
     if username:
         query = query.where(AuditEntry.username == username.strip().lower())
-    return list(session.scalars(query))
+    return paginate(session, query, page, per_page)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..domain.assessment import PreviousFinding, stored_input
 from ..domain.catalog import Catalog
 from ..domain.checklists import AnswerError, Checklist, parse_iso_date
+from ..domain.text import fold
 from ..evaluation import Evaluation, evaluate_input
 from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, AdminUnit, Answer, CommuneRep, FindingRecord,
                       Inspection, InspectionMember, Photo, RemediationAction, UnitSuccession, User,
@@ -25,6 +26,7 @@ from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view, require_edit, require_view
 from .audit import record
 from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, minutes_number, stored_minutes
+from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .photos import StoredPhoto, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
@@ -268,25 +270,42 @@ def get_inspection(session: Session, actor: User, inspection_id: int) -> Inspect
     return inspection
 
 
-def visible_inspections(session: Session, actor: User, *, commune: str | None = None, status: str | None = None,
-                        mine: bool = False, limit: int = 500) -> list[Inspection]:
-    """The inspections this user may see, newest first, filtered the way the lists offer."""
-    query = select(Inspection).order_by(Inspection.inspection_date.desc(), Inspection.id.desc())
+def visible_query(actor: User):
+    """A select of the inspections this user may see (the same rules as accounts.can_view), unordered."""
+    query = select(Inspection)
+    if actor.role == "admin":
+        return query
     if actor.role == "district":
-        query = query.where(Inspection.district_code == actor.district_code)
-    elif actor.role == "inspector":
-        query = query.where((Inspection.team_id == actor.team_id) | (Inspection.created_by_id == actor.id)
-                            if actor.team_id else Inspection.created_by_id == actor.id)
-    elif actor.role == "commune":
-        query = query.where(Inspection.commune_code == actor.commune_code,
-                            Inspection.status.in_((FINALISED, SUPERSEDED)))
+        return query.where(Inspection.district_code.is_not(None), Inspection.district_code == actor.district_code)
+    if actor.role == "inspector":
+        mine = Inspection.created_by_id == actor.id
+        return query.where((Inspection.team_id == actor.team_id) | mine if actor.team_id else mine)
+    return query.where(Inspection.commune_code == actor.commune_code,
+                       Inspection.status.in_((FINALISED, SUPERSEDED)))
+
+
+def page_inspections(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE,
+                     commune: str | None = None, status: str | None = None, mine: bool = False,
+                     search: str | None = None) -> Page[Inspection]:
+    """One page of the inspections this user may see, newest first, filtered and searched the way the lists offer,
+    with the total the pager needs; `search` as paging.search_term reads it ("phuc xa" finds "Phúc Xá")."""
+    query = matching_search(visible_query(actor), search_term(search))
     if commune:
         query = query.where(Inspection.commune_code == commune)
     if status:
         query = query.where(Inspection.status == status)
     if mine:
         query = query.where(Inspection.created_by_id == actor.id)
-    return [i for i in session.scalars(query.limit(limit)) if can_view(actor, i)]
+    query = query.order_by(Inspection.inspection_date.desc(), Inspection.id.desc())
+    return paginate(session, query, page, per_page)
+
+
+def visible_communes(session: Session, actor: User) -> list[tuple[str, str]]:
+    """(code, name) of every commune among the inspections this user may see, in alphabetical order as a
+    reader expects it (Điện Biên before Phúc Xá, which code points would put last): the list's filter."""
+    inspections = visible_query(actor).subquery()
+    rows = session.execute(select(inspections.c.commune_code, inspections.c.commune_name).distinct())
+    return sorted(((code, name) for code, name in rows), key=lambda c: (fold(c[1]), c[1], c[0]))
 
 
 def checklist_of(catalog: Catalog, inspection: Inspection) -> Checklist:

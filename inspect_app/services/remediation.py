@@ -21,11 +21,12 @@ from sqlalchemy import String, case, cast, false, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from ..domain.checklists import AnswerError, parse_iso_date
-from ..models import (FINALISED, SUPERSEDED, FindingRecord, Inspection, RemediationAction, RemediationEvidence,
-                      User, utcnow)
+from ..models import (FINALISED, SUPERSEDED, FindingRecord, Inspection, MinutesDocument, RemediationAction,
+                      RemediationEvidence, User, utcnow)
 from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view
 from .audit import record
+from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .photos import MAX_UPLOAD_BYTES, store_photo
 
 OPEN, SUBMITTED, VERIFIED = "open", "submitted", "verified"
@@ -41,7 +42,7 @@ DIMENSIONS = {
     "TN": "Kiểm soát tham nhũng", "TT": "Thủ tục hành chính công", "DV": "Cung ứng dịch vụ công",
     "MT": "Quản trị môi trường", "DT": "Quản trị điện tử",
 }
-SORTS = {"deadline": "Hạn khắc phục", "commune": "Xã, phường", "status": "Trạng thái"}
+SORTS = {"deadline": "Hạn khắc phục", "commune": "Xã, phường", "status": "Trạng thái", "inspection": "Lần kiểm tra"}
 MAX_NOTE_LENGTH = 4000
 MAX_REASON_LENGTH = 2000
 MAX_CODE_LENGTH = 10
@@ -137,25 +138,23 @@ def filters_from_query(args: Mapping[str, Any]) -> dict[str, Any]:
         checked["overdue_as_of"] = parse_date(args.get("overdue_as_of"), "overdue_as_of")
     except Invalid as error:
         errors |= error.details["errors"]
+    try:
+        checked["search"] = search_term(args.get("q"))
+    except Invalid as error:
+        errors |= error.details["errors"]
     if errors:
         raise Invalid("Bộ lọc không hợp lệ.", errors=errors)
     return checked
 
 
-def list_actions(session: Session, actor: User, *, district: str | None = None, commune: str | None = None,
-                 dimension: str | None = None, status: str | None = None, overdue_as_of: dt.date | None = None,
-                 sort: str = "deadline", limit: int = DEFAULT_LIMIT) -> list[RemediationAction]:
-    """The actions this user may see, filtered and sorted.
-
-    Without a status filter, actions of a replaced inspection (superseded) are left out: the
-    revision that replaced it carries its own. `overdue_as_of` keeps only the actions late on
-    that day. `dimension` (TG … DT) matches the items of the finding, so a cross-cutting finding
-    (J-01, E-01) counts for each dimension it names.
-    """
+def _actions_query(actor: User, *, district: str | None = None, commune: str | None = None,
+                   dimension: str | None = None, status: str | None = None, overdue_as_of: dt.date | None = None,
+                   search: str | None = None, sort: str = "deadline"):
+    """The ordered select behind list_actions and page_actions (arguments as there)."""
     checked = validate_filters(district=district, commune=commune, dimension=dimension, status=status, sort=sort)
     if isinstance(overdue_as_of, dt.datetime) or not isinstance(overdue_as_of, (dt.date, type(None))):
         raise Invalid("Bộ lọc không hợp lệ.", errors={"overdue_as_of": "cần một ngày"})
-    query = _scoped(_base_query(), actor)
+    query = matching_search(_scoped(_base_query(), actor), search_term(search))
     if checked["district"]:
         query = query.where(Inspection.district_code == checked["district"])
     if checked["commune"]:
@@ -175,9 +174,58 @@ def list_actions(session: Session, actor: User, *, district: str | None = None, 
         "deadline": (no_deadline_last, RemediationAction.deadline, Inspection.commune_code),
         "commune": (Inspection.district_code, Inspection.commune_code, no_deadline_last, RemediationAction.deadline),
         "status": (status_rank, no_deadline_last, RemediationAction.deadline, Inspection.commune_code),
+        # one group per inspection, the newest first: what the commune needs to tell its inspections apart
+        "inspection": (Inspection.inspection_date.desc(), Inspection.id.desc(), FindingRecord.position),
     }[checked["sort"]]
-    query = query.order_by(*order, Inspection.inspection_date.desc(), FindingRecord.position, RemediationAction.id)
+    return query.order_by(*order, Inspection.inspection_date.desc(), FindingRecord.position, RemediationAction.id)
+
+
+def list_actions(session: Session, actor: User, *, limit: int = DEFAULT_LIMIT, **filters: Any) -> list[RemediationAction]:
+    """The actions this user may see, filtered and sorted, at most `limit` of them (the Excel export).
+
+    Without a status filter, actions of a replaced inspection (superseded) are left out: the
+    revision that replaced it carries its own. `overdue_as_of` keeps only the actions late on
+    that day. `dimension` (TG … DT) matches the items of the finding, so a cross-cutting finding
+    (J-01, E-01) counts for each dimension it names. `search` matches the commune's or area's name
+    without diacritics ("phuc xa") or the commune code.
+    """
+    query = _actions_query(actor, **filters)
     return list(session.scalars(query.limit(max(1, min(int(limit), 100_000)))).unique())
+
+
+def page_actions(session: Session, actor: User, *, page: int = 1, per_page: int = PER_PAGE,
+                 **filters: Any) -> Page[RemediationAction]:
+    """One page of list_actions, with the total the pager needs."""
+    return paginate(session, _actions_query(actor, **filters), page, per_page)
+
+
+@dataclass(frozen=True)
+class InspectionGroup:
+    """The actions of one inspection on a page, headed by its date and minutes number."""
+
+    inspection: Inspection
+    minutes_number: str | None  # None until the minutes are frozen (demo history has none)
+    actions: list[RemediationAction]
+
+
+def minutes_numbers(session: Session, inspection_ids: set[int]) -> dict[int, str]:
+    """{inspection id: number} of the frozen minutes among these inspections (one query for a whole page)."""
+    if not inspection_ids:
+        return {}
+    return dict(session.execute(select(MinutesDocument.inspection_id, MinutesDocument.number)
+                                .where(MinutesDocument.inspection_id.in_(inspection_ids))).all())
+
+
+def group_by_inspection(session: Session, actions: list[RemediationAction]) -> list[InspectionGroup]:
+    """Consecutive actions of the same inspection in one group, in the order given (sort="inspection")."""
+    numbers = minutes_numbers(session, {a.inspection_id for a in actions})
+    groups: list[InspectionGroup] = []
+    for action in actions:
+        if not groups or groups[-1].inspection.id != action.inspection_id:
+            inspection = action.finding.inspection
+            groups.append(InspectionGroup(inspection, numbers.get(inspection.id), []))
+        groups[-1].actions.append(action)
+    return groups
 
 
 def filter_choices(session: Session, actor: User) -> tuple[dict[str, str], dict[str, str]]:

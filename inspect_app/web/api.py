@@ -24,6 +24,7 @@ from ..models import ROLES, STATUS_LABELS, AdminUnit, User
 from ..services import Invalid, NotFound, ServiceError
 from ..services import accounts, inspections, units
 from ..services.audit import record
+from .listing import requested_page
 from .openapi import openapi_document
 
 blueprint = Blueprint("api", __name__)
@@ -211,13 +212,15 @@ def list_units():
 @blueprint.get("/inspections")
 @login_required
 def list_inspections():
-    """The inspections the user may see, newest first; ?commune=, ?status=, ?mine=1 filter."""
+    """The inspections the user may see, newest first, a page at a time; ?q=, ?commune=, ?status=, ?mine=1 filter."""
+    page, per_page = requested_page()
     status = request.args.get("status") or None
     if status is not None and status not in STATUS_LABELS:
         raise Invalid("Tham số không hợp lệ.", errors={"status": "cần một trong " + ", ".join(STATUS_LABELS)})
-    found = inspections.visible_inspections(db.session, _actor(), commune=request.args.get("commune") or None,
-                                            status=status, mine=request.args.get("mine") in ("1", "true"))
-    return jsonify({"inspections": [inspections.inspection_summary(i) for i in found]})
+    found = inspections.page_inspections(db.session, _actor(), page=page, per_page=per_page,
+                                         commune=request.args.get("commune") or None, status=status,
+                                         mine=request.args.get("mine") in ("1", "true"), search=request.args.get("q"))
+    return jsonify({**found.as_json(), "inspections": [inspections.inspection_summary(i) for i in found.items]})
 
 
 @blueprint.post("/inspections")

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..services import Invalid
-from ..services.audit_log import PAGE_SIZE, audit_entries
+from ..services.audit_log import audit_page
 from ..services.audit_view import ENTITY_LABELS, present
+from .listing import kept_args, requested_page
 
 blueprint = Blueprint("audit", __name__)
 
@@ -15,15 +16,16 @@ blueprint = Blueprint("audit", __name__)
 @blueprint.get("/audit")
 @login_required
 def index():
-    """The newest changes first, filterable by record and by user."""
+    """The newest changes first, a page at a time, filterable by record and by user."""
+    page, per_page = requested_page()
     entity = request.args.get("entity") or None
     raw_id = (request.args.get("id") or "").strip() or None
     user = (request.args.get("user") or "").strip() or None
     if raw_id is not None and not raw_id.isdigit():
         raise Invalid("Tham số không hợp lệ.", errors={"id": "mã bản ghi phải là số"})
-    entries = audit_entries(db.session, current_user, entity=entity, entity_id=int(raw_id) if raw_id else None,
-                            username=user)
-    rows = present(db.session, current_app.extensions["catalog"], current_user, entries)
-    return render_template("audit/index.html", rows=rows, entities=ENTITY_LABELS, full=len(entries) >= PAGE_SIZE,
+    result = audit_page(db.session, current_user, page=page, per_page=per_page, entity=entity,
+                        entity_id=int(raw_id) if raw_id else None, username=user)
+    rows = present(db.session, current_app.extensions["catalog"], current_user, result.items)
+    return render_template("audit/index.html", rows=rows, result=result, entities=ENTITY_LABELS, args=kept_args(),
                            filters={"entity": entity or "", "id": raw_id or "", "user": user or ""},
                            filtered=bool(entity or raw_id or user))

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import MEMBER_ROLES
@@ -182,6 +182,7 @@ class ReinspectionForm(PeopleRows, VietnameseForm):
 class ListFilterForm(FlaskForm):
     """The filters of the inspection lists (GET, so no CSRF token)."""
 
+    q = SearchField("Tìm theo tên xã, phường hoặc địa bàn (gõ có dấu hay không dấu)")
     mine = SelectField("Phạm vi", choices={"": "Tất cả phiếu tôi được xem", "1": "Phiếu do tôi lập"}, default="")
     commune = SelectField("Xã, phường", validate_choice=False, default="")
     status = SelectField("Trạng thái", validate_choice=False, default="")

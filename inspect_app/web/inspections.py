@@ -25,14 +25,15 @@ from ..services import Conflict, Forbidden, Invalid, NotFound
 from ..services.accounts import can_edit, can_view
 from ..services.inspections import (can_reinspect, checklist_of, create_inspection, get_inspection,
                                     inspection_detail, latest_finalised, latest_finalised_ids, pending_reinspections,
-                                    reinspection_base, reinspection_defaults, revise, update_details,
-                                    visible_inspections)
+                                    page_inspections, reinspection_base, reinspection_defaults, revise,
+                                    update_details, visible_communes)
 from ..services.photos import thumbnail_folder
 from ..services.dashboard import NO_DISTRICT
 from ..services.previous import findings_with_actions
 from ..services.remediation import STATUS_LABELS as REMEDIATION_LABELS
 from ..services.units import communes_on, districts_on
 from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, ReinspectionForm, new_client_id
+from .listing import kept_args, requested_page
 
 blueprint = Blueprint("inspections", __name__)
 
@@ -116,25 +117,26 @@ def _catalog():
 @blueprint.get("/inspections")
 @login_required
 def index():
-    """The inspections this user may see, filtered by mine / commune / status."""
+    """The inspections this user may see, a page at a time, filtered by mine / commune / status and searched."""
     form = ListFilterForm(request.args)
-    everything = visible_inspections(db.session, current_user)
-    communes = sorted({(i.commune_code, i.commune_name) for i in everything}, key=lambda c: (c[1], c[0]))
+    page, per_page = requested_page()
+    communes = visible_communes(db.session, current_user)
     form.commune.choices = {"": "Tất cả xã, phường"} | {code: f"{name} ({code})" for code, name in communes}
     form.status.choices = {"": "Mọi trạng thái"} | dict(STATUS_LABELS)
     commune = form.commune.data if form.commune.data in {c for c, _ in communes} else None
     status = form.status.data if form.status.data in STATUS_LABELS else None
     mine = form.mine.data == "1"
-    if commune or status or mine:
-        rows = visible_inspections(db.session, current_user, commune=commune, status=status, mine=mine)
-    else:
-        rows = everything
+    search = (form.q.data or "").strip()
+    result = page_inspections(db.session, current_user, page=page, per_page=per_page, commune=commune,
+                              status=status, mine=mine, search=search)
     can_create = current_user.role != "commune"
     reinspectable: set[int] = set()
     if can_create:  # the "Tái kiểm tra" button: on each commune's latest finalised inspection
-        finalised = {i.commune_code for i in rows if i.status == "finalised"}
-        reinspectable = {i.id for i in rows if can_edit(current_user, i)} & latest_finalised_ids(db.session, finalised)
-    return render_template("inspections/index.html", form=form, rows=rows, filtered=bool(commune or status or mine),
+        finalised = {i.commune_code for i in result.items if i.status == "finalised"}
+        reinspectable = ({i.id for i in result.items if can_edit(current_user, i)}
+                         & latest_finalised_ids(db.session, finalised))
+    return render_template("inspections/index.html", form=form, result=result, rows=result.items,
+                           filtered=bool(commune or status or mine or search), args=kept_args(),
                            can_create=can_create, reinspectable=reinspectable)
 
 

@@ -10,6 +10,9 @@ import copy
 import functools
 from typing import Any
 
+from ..domain.text import MAX_SEARCH_LENGTH
+from ..services.paging import MAX_PAGE, MAX_PER_PAGE, PER_PAGE
+
 API_VERSION = "1.0.0"
 DIMENSIONS = ("TG", "CK", "GT", "TN", "TT", "DV", "MT", "DT")
 
@@ -59,6 +62,23 @@ INSPECTION_ID = {"name": "inspection_id", "in": "path", "required": True, "descr
                  "schema": {"type": "integer", "minimum": 1}}
 ACTION_ID = {"name": "action_id", "in": "path", "required": True, "description": "Mã việc khắc phục.",
              "schema": {"type": "integer", "minimum": 1}}
+PAGING = [
+    {"name": "page", "in": "query", "required": False, "description": "Trang cần lấy (từ 1). Trang sau trang cuối trả "
+     "danh sách rỗng cùng `total`, `pages`, không báo lỗi.", "schema": {"type": "integer", "minimum": 1,
+                                                                        "maximum": MAX_PAGE, "default": 1}},
+    {"name": "per_page", "in": "query", "required": False, "description": "Số dòng mỗi trang.",
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": PER_PAGE}},
+]
+SEARCH = {"name": "q", "in": "query", "required": False,
+          "description": "Tìm theo tên xã, phường hoặc địa bàn, có dấu hay không dấu (\"phuc xa\" tìm thấy "
+                         "\"Phường Phúc Xá\", \"dinh\" tìm thấy \"Đình\"), hoặc theo mã xã.",
+          "schema": _string(maxLength=MAX_SEARCH_LENGTH)}
+PAGE_FIELDS = {
+    "total": {"type": "integer", "minimum": 0, "description": "Số dòng khớp bộ lọc, trên mọi trang."},
+    "page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+    "pages": {"type": "integer", "minimum": 1, "description": "Số trang (ít nhất 1, kể cả khi không có dòng nào)."},
+}
+BAD_PAGE = _error("Tham số phân trang không hợp lệ: `errors` ghi `page` hoặc `per_page` sai.")
 REMEDIATION_STATUSES = ("open", "submitted", "verified", "superseded")
 REMEDIATION_CONFLICT = _error("Trạng thái của việc không cho phép thao tác này (`status`).", "RemediationConflict")
 
@@ -180,7 +200,7 @@ SCHEMAS: dict[str, Any] = {
         "district_code": _nullable(_string()), "district_name": _nullable(_string()), "inspection_date": DATE,
         "villages": {"type": "integer"}, "total_score": {"type": ["number", "null"]},
     }),
-    "InspectionList": _object({"inspections": {"type": "array", "items": _ref("InspectionSummary")}}),
+    "InspectionList": _object({**PAGE_FIELDS, "inspections": {"type": "array", "items": _ref("InspectionSummary")}}),
     "PreviousFinding": {"allOf": [_ref("Finding"), _object({
         "status": _string(enum=["open", "submitted", "verified", "superseded"],
                           description="Trạng thái khắc phục hiện nay."),
@@ -260,7 +280,7 @@ SCHEMAS: dict[str, Any] = {
         "return_reason": _nullable(_string(description="Lý do lần trả lại gần nhất.")),
     }),
     "RemediationList": _object({
-        "as_of": DATE, "remediations": {"type": "array", "items": _ref("RemediationSummary")}}),
+        "as_of": DATE, **PAGE_FIELDS, "remediations": {"type": "array", "items": _ref("RemediationSummary")}}),
     "RemediationEvidence": _object({
         "id": {"type": "integer"}, "kind": _string(enum=["photo", "pdf", "note"]), "original_name": _string(),
         "size": {"type": "integer", "minimum": 0}, "note": _string(), "created_at": _string(format="date-time"),
@@ -339,8 +359,10 @@ PATHS: dict[str, Any] = {
     ], op_id="listUnits")},
     "/inspections": {
         "get": _operation("Các phiếu kiểm tra người dùng được xem, mới nhất trước", "inspections", {
-            "200": _json(_ref("InspectionList"), "Danh sách phiếu."), "401": UNAUTHORISED, "422": INVALID,
+            "200": _json(_ref("InspectionList"), "Một trang danh sách phiếu."), "400": BAD_PAGE,
+            "401": UNAUTHORISED, "422": INVALID,
         }, parameters=[
+            SEARCH, *PAGING,
             {"name": "commune", "in": "query", "required": False, "schema": _string()},
             {"name": "status", "in": "query", "required": False,
              "schema": _string(enum=["draft", "finalised", "superseded"])},
@@ -402,9 +424,11 @@ PATHS: dict[str, Any] = {
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="reviseInspection")},
     "/remediations": {"get": _operation(
         "Việc khắc phục người dùng được xem (theo vai trò), lọc và sắp xếp", "remediation", {
-            "200": _json(_ref("RemediationList"), "Danh sách; không lọc trạng thái thì bỏ các việc đã bị thay thế."),
-            "401": UNAUTHORISED, "422": INVALID,
+            "200": _json(_ref("RemediationList"), "Một trang danh sách; không lọc trạng thái thì bỏ các việc đã bị "
+                                                  "thay thế."),
+            "400": BAD_PAGE, "401": UNAUTHORISED, "422": INVALID,
         }, parameters=[
+            SEARCH, *PAGING,
             {"name": "district", "in": "query", "required": False, "schema": _string(pattern=r"^\d+$")},
             {"name": "commune", "in": "query", "required": False, "schema": _string(pattern=r"^\d+$")},
             {"name": "dimension", "in": "query", "required": False, "schema": _string(enum=list(DIMENSIONS)),
@@ -413,9 +437,8 @@ PATHS: dict[str, Any] = {
             {"name": "overdue_as_of", "in": "query", "required": False, "schema": DATE,
              "description": "Chỉ các việc quá hạn vào ngày này (hạn trước ngày đó, chưa xác nhận)."},
             {"name": "sort", "in": "query", "required": False,
-             "schema": _string(enum=["deadline", "commune", "status"], default="deadline")},
-            {"name": "limit", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000}},
+             "description": "inspection: theo lần kiểm tra, mới nhất trước (như danh sách của xã, phường).",
+             "schema": _string(enum=["deadline", "commune", "status", "inspection"], default="deadline")},
         ], op_id="listRemediations")},
     "/remediations/{action_id}": {"get": _operation(
         "Một việc khắc phục: phát hiện, biện pháp, hạn, minh chứng", "remediation", {

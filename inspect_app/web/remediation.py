@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms import BooleanField, SearchField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.checklists import VIETNAM, format_vn_date, today_in_vietnam
@@ -30,17 +30,16 @@ from ..extensions import db
 from ..models import User
 from ..services import Conflict, Invalid, NotFound
 from ..services import remediation as service
+from ..services.paging import search_term
 from ..services.photos import thumbnail_folder
 from .api import _actor, _json_object
+from .listing import kept_args, requested_page
 from .vn_fields import VietnameseForm, VnDateField
 
 blueprint = Blueprint("remediation", __name__)
 
 API = "/api/v1/remediations"
-PAGE_LIMIT = 500
 EXPORT_LIMIT = 20_000
-API_DEFAULT_LIMIT = 1000
-API_MAX_LIMIT = 10_000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KIND_LABELS = {"violation": "Vi phạm", "recommendation": "Khuyến nghị", "escalation": "Kiến nghị xử lý"}
 STATUS_LOOK = {"open": "draft", "submitted": "rem-submitted", "verified": "finalised", "superseded": "superseded"}
@@ -52,6 +51,7 @@ STATUS_LOOK = {"open": "draft", "submitted": "rem-submitted", "verified": "final
 class FilterForm(FlaskForm):
     """The filters of the list and of its Excel export (GET, so no CSRF token)."""
 
+    q = SearchField("Tìm theo tên xã, phường hoặc địa bàn (gõ có dấu hay không dấu)")
     district = SelectField("Địa bàn", validate_choice=False, default="")
     commune = SelectField("Xã, phường", validate_choice=False, default="")
     dimension = SelectField("Lĩnh vực", validate_choice=False, default="")
@@ -99,7 +99,12 @@ def _upload(storage: FileStorage | None) -> service.Upload | None:
     return service.Upload(storage.stream, storage.filename, storage.mimetype or "")
 
 
-def _page_filters(form: FilterForm) -> tuple[dict[str, Any], dt.date, dict[str, str]]:
+def default_sort(user: User) -> str:
+    """The commune sees its actions grouped by inspection, newest first; staff see the nearest deadlines first."""
+    return "inspection" if user.role == "commune" else "deadline"
+
+
+def _page_filters(form: FilterForm, user: User) -> tuple[dict[str, Any], dt.date, dict[str, str]]:
     """list_actions arguments from the filter form, the day 'overdue' is judged on, and field errors."""
     errors: dict[str, str] = {}
     form.validate()
@@ -110,7 +115,8 @@ def _page_filters(form: FilterForm) -> tuple[dict[str, Any], dt.date, dict[str, 
     try:
         kwargs = service.validate_filters(district=form.district.data, commune=form.commune.data,
                                           dimension=form.dimension.data, status=form.status.data,
-                                          sort=request.args.get("sort"))
+                                          sort=request.args.get("sort") or default_sort(user))
+        kwargs["search"] = search_term(form.q.data)
     except Invalid as error:
         errors |= {key: value[:1].upper() + value[1:] for key, value in error.details["errors"].items()}
     kwargs["overdue_as_of"] = as_of if form.overdue.data == "1" else None
@@ -149,19 +155,24 @@ def _private_file(response: Response) -> Response:
 @blueprint.get("/remediations")
 @login_required
 def index():
-    """The follow-up list: filters, sortable columns, overdue rows marked, an Excel export of the same rows."""
+    """The follow-up list a page at a time: search, filters, sortable columns (the commune's grouped by
+    inspection), overdue rows marked, an Excel export of every matching row."""
     user = _actor()
     form = _filter_form(user)
-    kwargs, as_of, errors = _page_filters(form)
-    rows = [] if errors else service.list_actions(db.session, user, limit=PAGE_LIMIT, **kwargs)
-    args = {key: value for key, value in request.args.items() if value and key != "sort"}
-    filtered = any(key in args for key in ("district", "commune", "dimension", "status", "overdue"))
+    page, per_page = requested_page()
+    kwargs, as_of, errors = _page_filters(form, user)
+    result = None if errors else service.page_actions(db.session, user, page=page, per_page=per_page, **kwargs)
+    groups = service.group_by_inspection(db.session, result.items) if result else []
+    sort = kwargs.get("sort", default_sort(user))
+    args = {key: value for key, value in kept_args().items() if key != "sort"}
+    filtered = any(key in args for key in ("q", "district", "commune", "dimension", "status", "overdue"))
     response = Response(render_template(
-        "remediation/index.html", form=form, rows=rows, as_of=as_of, errors=errors, args=args,
-        sort=kwargs.get("sort", "deadline"), sorts=service.SORTS, filtered=filtered, truncated=len(rows) >= PAGE_LIMIT,
-        status_labels=service.STATUS_LABELS, status_look=STATUS_LOOK, is_overdue=service.is_overdue,
-        days_late=_days_late, show_units=user.role != "commune",
-        export_url=url_for(".export", **args, sort=kwargs.get("sort", "deadline"))), 422 if errors else 200)
+        "remediation/index.html", form=form, result=result, rows=result.items if result else [], groups=groups,
+        grouped=sort == "inspection", minutes_numbers={g.inspection.id: g.minutes_number for g in groups},
+        as_of=as_of, errors=errors, args=args, pager_args=args | {"sort": sort}, sort=sort, sorts=service.SORTS,
+        filtered=filtered, status_labels=service.STATUS_LABELS, status_look=STATUS_LOOK,
+        is_overdue=service.is_overdue, days_late=_days_late, show_units=user.role != "commune",
+        export_url=url_for(".export", **args, sort=sort)), 422 if errors else 200)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -172,7 +183,7 @@ def export():
     """The same rows as the list with the same filters, as an Excel workbook."""
     user = _actor()
     form = _filter_form(user)
-    kwargs, as_of, errors = _page_filters(form)
+    kwargs, as_of, errors = _page_filters(form, user)
     if errors:
         raise Invalid("Bộ lọc không hợp lệ.", errors=errors)
     rows = service.list_actions(db.session, user, limit=EXPORT_LIMIT, **kwargs)
@@ -360,17 +371,14 @@ def evidence_file(action_id: int, evidence_id: int):
 @blueprint.get(API)
 @login_required
 def api_list():
-    """Actions the user may see; ?district= &commune= &dimension= &status= &overdue_as_of= &sort= &limit=."""
+    """Actions the user may see, a page at a time; ?q= &district= &commune= &dimension= &status= &overdue_as_of=
+    &sort= &page= &per_page=."""
+    page, per_page = requested_page()
     filters = service.filters_from_query(request.args)
-    raw_limit = request.args.get("limit")
-    limit = API_DEFAULT_LIMIT
-    if raw_limit:
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= API_MAX_LIMIT:
-            raise Invalid("Bộ lọc không hợp lệ.", errors={"limit": f"cần số nguyên từ 1 đến {API_MAX_LIMIT}"})
-        limit = int(raw_limit)
     as_of = filters["overdue_as_of"] or today_in_vietnam()
-    found = service.list_actions(db.session, _actor(), limit=limit, **filters)
-    return jsonify({"as_of": as_of.isoformat(), "remediations": [service.action_summary(a, as_of) for a in found]})
+    found = service.page_actions(db.session, _actor(), page=page, per_page=per_page, **filters)
+    return jsonify({"as_of": as_of.isoformat(), **found.as_json(),
+                    "remediations": [service.action_summary(a, as_of) for a in found.items]})
 
 
 def _detail(action) -> dict[str, Any]:

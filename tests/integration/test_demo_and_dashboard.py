@@ -15,6 +15,7 @@ from conftest import make_app, seed
 from sqlalchemy import func, select
 
 from inspect_app.domain.assessment import PreviousFinding
+from inspect_app.domain.text import search_key
 from inspect_app.extensions import db
 from inspect_app.models import Answer, AuditEntry, FindingRecord, Inspection, Photo, RemediationAction, User
 from inspect_app.services import Forbidden, Invalid
@@ -158,6 +159,11 @@ def test_seed_demo_runs_the_real_evaluation(db_app, catalog, tmp_path):
         assert photos and {p.stored_name for p in photos} == {PLACEHOLDER_NAME}
         assert (tmp_path / "photos" / PLACEHOLDER_NAME).is_file()
         assert db.session.scalar(select(func.count(Answer.id))) == result.answers
+
+        # bulk inserts get their search key too: the lists find the demo's communes without diacritics
+        assert all(i.search_key == search_key((i.commune_name, i.commune_code, i.district_name)) for i in rows)
+        phucxa = inspections.page_inspections(db.session, User(role="admin"), search="phuc xa", per_page=200)
+        assert phucxa.total == sum(1 for i in rows if i.commune_name == "Phường Phúc Xá") > 0
 
         # it never runs twice
         with pytest.raises(Invalid, match="Dữ liệu mẫu đã được tạo"):

@@ -138,10 +138,10 @@ def test_revision_names_the_one_it_replaces(db_app, catalog):
 def test_roles_scope_what_users_see(db_app, catalog):
     with db_app.app_context():
         inspection, _ = new(catalog)
-        assert [i.id for i in service.visible_inspections(db.session, user("district-badinh"))] == [inspection.id]
-        assert service.visible_inspections(db.session, user("district-hoankiem")) == []
-        assert service.visible_inspections(db.session, user("inspector2")) == []
-        assert service.visible_inspections(db.session, user("commune-phucxa")) == []  # not finalised yet
+        assert [i.id for i in service.page_inspections(db.session, user("district-badinh")).items] == [inspection.id]
+        assert service.page_inspections(db.session, user("district-hoankiem")).items == []
+        assert service.page_inspections(db.session, user("inspector2")).items == []
+        assert service.page_inspections(db.session, user("commune-phucxa")).items == []  # not finalised yet
         with pytest.raises(Forbidden):
             service.get_inspection(db.session, user("district-hoankiem"), inspection.id)
         with pytest.raises(Forbidden):

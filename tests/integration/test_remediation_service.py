@@ -37,9 +37,10 @@ def compliant_answers() -> dict:
     return json.loads((DATA / "compliant.json").read_text(encoding="utf-8"))["answers"]
 
 
-def finalised(catalog, actor="inspector", commune="00001", client_id="tablet-rem-000001", answers=None) -> int:
+def finalised(catalog, actor="inspector", commune="00001", client_id="tablet-rem-000001", answers=None,
+              day="2020-09-15") -> int:
     inspection, _ = inspections.create_inspection(db.session, catalog, user(actor), {
-        "client_id": client_id, "checklist": "papi-xa", "commune_code": commune, "inspection_date": "2020-09-15",
+        "client_id": client_id, "checklist": "papi-xa", "commune_code": commune, "inspection_date": day,
         "villages": 12, "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})
     inspections.save_answers(db.session, catalog, user(actor), inspection.id,
                              compliant_answers() | (VIOLATIONS if answers is None else answers), {},
@@ -173,9 +174,53 @@ def test_filters_and_sort_orders(db_app, two):
             service.filters_from_query({"overdue_as_of": "01/10/2020", "dimension": "tg"})
         assert set(bad_date.value.details["errors"]) == {"overdue_as_of", "dimension"}
         assert "YYYY-MM-DD" in bad_date.value.details["errors"]["overdue_as_of"]
-        assert service.filters_from_query({"overdue_as_of": "2020-10-01", "sort": ""}) == {
+        assert service.filters_from_query({"overdue_as_of": "2020-10-01", "sort": "", "q": " Phúc  Xá "}) == {
             "district": None, "commune": None, "dimension": None, "status": None, "sort": "deadline",
-            "overdue_as_of": dt.date(2020, 10, 1)}
+            "overdue_as_of": dt.date(2020, 10, 1), "search": "phuc xa"}
+
+
+def test_search_without_diacritics_and_paging(db_app, two):
+    phucxa, phuctan = two
+    with db_app.app_context():
+        admin = user("admin")
+        everything = service.list_actions(db.session, admin)
+        for typed in ("phuc xa", "Phúc Xá", "PHUC XA", "00001"):
+            found = service.page_actions(db.session, admin, search=typed, per_page=200)
+            assert {a.inspection_id for a in found.items} == {phucxa} and found.total == 10, typed
+        assert {a.inspection_id for a in service.page_actions(db.session, admin, search="phuc").items} == \
+            {phucxa, phuctan}
+        dinh = service.page_actions(db.session, admin, search="dinh").items  # Quận Ba Đình, not Hoàn Kiếm
+        assert dinh and [a.id for a in dinh] == [a.id for a in service.page_actions(db.session, admin,
+                                                                                    search="Đình").items]
+        assert {a.inspection_id for a in dinh} == {phucxa}
+        assert service.page_actions(db.session, user("district-hoankiem"), search="phuc xa").total == 0
+        assert len(everything) == 16
+        pages = [service.page_actions(db.session, admin, page=n, per_page=5) for n in (1, 2, 3, 4, 5)]
+        assert [p.total for p in pages] == [16] * 5 and pages[0].pages == 4
+        assert [len(p.items) for p in pages] == [5, 5, 5, 1, 0]  # beyond the end: empty, not an error
+        assert [a.id for p in pages for a in p.items] == [a.id for a in everything]  # same order, each once
+        late = service.page_actions(db.session, admin, search="phuc xa", overdue_as_of=dt.date(2020, 9, 19),
+                                    status="open")
+        assert codes(late.items) == ["GT-03"]  # filters and search together
+
+
+def test_the_commune_sees_its_actions_grouped_by_inspection_newest_first(db_app, catalog, two):
+    phucxa, _ = two
+    with db_app.app_context():
+        later = finalised(catalog, client_id="tablet-rem-000003", answers={"TG-01": "no"}, day="2020-12-01")
+        found = service.page_actions(db.session, user("commune-phucxa"), sort="inspection", per_page=200)
+        groups = service.group_by_inspection(db.session, found.items)
+        assert [g.inspection.id for g in groups] == [later, phucxa]
+        assert [g.inspection.inspection_date for g in groups] == [dt.date(2020, 12, 1), dt.date(2020, 9, 15)]
+        numbers = [g.minutes_number for g in groups]
+        assert all(n and n.endswith("/BB-ĐKT") for n in numbers) and numbers[0] != numbers[1]
+        assert sum(len(g.actions) for g in groups) == found.total
+        assert all(a.inspection_id == g.inspection.id for g in groups for a in g.actions)
+        older = next(g for g in groups if g.inspection.id == phucxa)
+        assert [a.finding.position for a in older.actions] == sorted(a.finding.position for a in older.actions)
+        split = service.page_actions(db.session, user("commune-phucxa"), sort="inspection", per_page=found.total - 1)
+        assert [g.inspection.id for g in service.group_by_inspection(db.session, split.items)] == [later, phucxa]
+        assert service.group_by_inspection(db.session, []) == []
 
 
 def test_overdue_boundaries(db_app, two):

@@ -8,11 +8,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from inspect_app.extensions import db
-from inspect_app.models import AdminUnit, UnitSuccession, User
+from inspect_app.models import AdminUnit, Inspection, UnitSuccession, User
 from inspect_app.services import Invalid
+from inspect_app.services.inspections import page_inspections
 from inspect_app.services.units import commune_on, communes_on, districts_on, import_merges, import_units
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -32,6 +33,35 @@ def test_migrations_build_exactly_the_models(db_app):
         with db.engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
         assert differences == []
+
+
+def test_the_search_key_migration_backfills_existing_inspections(db_app):
+    """Inspections stored before 0005 get their key from their own snapshot names, so search finds them."""
+    with db_app.app_context():
+        _empty_schema()
+        directory = db_app.extensions["migrate"].directory
+        upgrade(directory=directory, revision="0004")
+        with db.engine.begin() as connection:
+            unit = connection.execute(text(
+                "INSERT INTO admin_unit (code, name, level, kind, valid_from, source) VALUES "
+                "('00001', 'Phường Phúc Xá', 'commune', 'phuong', '2020-01-01', 'test') RETURNING id")).scalar()
+            account = connection.execute(text(
+                "INSERT INTO user_account (username, password_hash, full_name, position, role, active, failed_logins) "
+                "VALUES ('admin', 'x', 'Quản trị', '', 'admin', true, 0) RETURNING id")).scalar()
+            for commune, district in (("Phường Phúc Xá", "Quận Ba Đình"), ("Xã Đông Anh", None)):
+                connection.execute(text(
+                    "INSERT INTO inspection (checklist_id, checklist_version, unit_id, commune_code, commune_name, "
+                    "district_code, district_name, inspection_date, villages, status, version, revision, "
+                    "plan_reference, commune_opinion, copies, created_by_id, created_at, updated_at) VALUES "
+                    "('papi-xa', 1, :unit, '00001', :commune, '001', :district, '2020-09-15', 12, 'draft', 1, 1, "
+                    "'', '', 2, :account, '2020-09-15 08:00:00', '2020-09-15 08:00:00')"),
+                    {"unit": unit, "account": account, "commune": commune, "district": district})
+        upgrade(directory=directory)
+        keys = sorted(db.session.scalars(select(Inspection.search_key)))
+        assert keys == ["phuong phuc xa 00001 quan ba dinh", "xa dong anh 00001"]
+        admin = db.session.scalar(select(User))
+        assert [i.commune_name for i in page_inspections(db.session, admin, search="phuc xa").items] == \
+            ["Phường Phúc Xá"]
 
 
 def test_init_db_demo_loads_every_unit_and_the_demo_accounts(db_app):

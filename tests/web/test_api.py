@@ -253,6 +253,35 @@ def test_list_is_scoped_and_filtered(app):
     assert summary["commune_name"] == "Phường Phúc Xá" and summary["total_score"] is None
 
 
+def test_list_pages_and_searches_without_diacritics(app):
+    admin = Api(app, "admin")
+    phucxa = admin.create()
+    phuctan = admin.create(client_id="tablet-admin-0002", commune_code="00037")
+    dien_bien = admin.create(client_id="tablet-admin-0003", commune_code="00019")
+
+    def listed(query=""):
+        response = admin.get(f"/inspections{query}")
+        assert response.status_code == 200
+        return response.get_json()
+
+    first = listed()
+    assert (first["total"], first["page"], first["per_page"], first["pages"]) == (3, 1, 50, 1)
+    assert [i["id"] for i in listed("?q=phuc%20xa")["inspections"]] == [phucxa]
+    assert [i["id"] for i in listed("?q=Ph%C3%BAc%20X%C3%A1")["inspections"]] == [phucxa]  # "Phúc Xá"
+    assert [i["id"] for i in listed("?q=%C4%91i%E1%BB%87n")["inspections"]] == [dien_bien]  # "điện"
+    assert {i["id"] for i in listed("?q=dinh")["inspections"]} == {phucxa, dien_bien}  # Quận Ba Đình
+    assert listed("?q=phuc&commune=00037")["inspections"][0]["id"] == phuctan  # search and filters together
+    second = listed("?per_page=2&page=2")
+    assert (second["total"], second["pages"], len(second["inspections"])) == (3, 2, 1)
+    beyond = listed("?per_page=2&page=7")
+    assert (beyond["total"], beyond["pages"], beyond["page"], beyond["inspections"]) == (3, 2, 7, [])
+    for query, field in (("?page=0", "page"), ("?page=abc", "page"), ("?page=-2", "page"),
+                         ("?per_page=0", "per_page"), ("?per_page=1000", "per_page")):
+        error = assert_vietnamese_error(admin.get(f"/inspections{query}"), 400)
+        assert set(error["errors"]) == {field} and error["error"] == "Tham số phân trang không hợp lệ."
+    assert "q" in assert_vietnamese_error(admin.get(f"/inspections?q={'a' * 101}"), 422)["errors"]
+
+
 # ---------------------------------------------------------------- answers
 
 
@@ -550,6 +579,8 @@ def test_real_responses_match_the_documented_schemas(app):
     check(api.photo(inspection, "CK-01", b"not an image"), f"{item}/photos", "post")
     check(api.get(f"/inspections/{inspection}"), item, "get")
     check(api.get("/inspections"), "/inspections", "get")
+    check(api.get("/inspections?q=phuc%20xa&per_page=1&page=3"), "/inspections", "get")
+    check(api.get("/inspections?page=0"), "/inspections", "get")
     check(api.finalize(inspection), f"{item}/finalize", "post")
     check(api.get(f"/inspections/{inspection}"), item, "get")
     check(api.answer(inspection, {"TG-01": "no"}, 4), f"{item}/answers", "put")

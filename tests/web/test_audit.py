@@ -17,7 +17,7 @@ import inspect_app
 from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, FindingRecord, RemediationAction, User
 from inspect_app.services import accounts
-from inspect_app.services.audit_log import audit_entries
+from inspect_app.services.audit_log import audit_page
 from inspect_app.services.audit_view import ACTION_FIELD_LABELS, ACTION_LABELS, FIELD_LABELS, Row, present
 
 PACKAGE = Path(inspect_app.__file__).parent
@@ -192,7 +192,7 @@ def db_trail(db_app):
 
 def rows_for(app, viewer: str = "admin") -> list[Row]:
     with app.app_context():
-        entries = audit_entries(db.session, user("admin"), limit=1000)
+        entries = audit_page(db.session, user("admin"), per_page=200).items
         return present(db.session, app.extensions["catalog"], user(viewer), entries)
 
 
@@ -405,3 +405,21 @@ def test_filters_and_links_are_at_least_44_px_tall(app):
                for selector, body in rules)
     assert any(".audit-long summary" in selector and re.search(r"min-height:\s*(4[4-9]|[5-9]\d)px", body)
                for selector, body in rules)
+
+
+def test_the_trail_pages_newest_first_keeping_its_filters(app):
+    api = Api(app, "inspector")
+    inspection = api.create()
+    for n in range(4):
+        api.answer(inspection, {"TG-01": "no" if n % 2 else "yes"})
+    admin = app.test_client()
+    login(admin, "admin")
+    first = admin.get(f"/audit?entity=inspection&id={inspection}&per_page=2").get_data(as_text=True)
+    assert first.count("<tr>") == 1 + 2 and "5 thay đổi khớp bộ lọc · đang xem 1–2" in first
+    assert "Trang 1/3" in first
+    assert f'href="/audit?entity=inspection&amp;id={inspection}&amp;per_page=2&amp;page=2">Sau »' in first
+    last = admin.get(f"/audit?entity=inspection&id={inspection}&per_page=2&page=3").get_data(as_text=True)
+    assert last.count("<tr>") == 1 + 1 and "Lập phiếu" in last  # the oldest entry: the inspection's creation
+    beyond = admin.get(f"/audit?entity=inspection&id={inspection}&per_page=2&page=4").get_data(as_text=True)
+    assert "Trang 4 không có thay đổi nào: nhật ký chỉ có 3 trang." in beyond
+    assert admin.get("/audit?page=0").status_code == 400

@@ -75,7 +75,11 @@ def jpeg(width=800, height=600) -> bytes:
 
 
 def linked_ids(response) -> set[int]:
-    return {int(n) for n in re.findall(r'href="/inspections/(\d+)"', response.get_data(as_text=True))}
+    return linked_ids_of(response.get_data(as_text=True))
+
+
+def linked_ids_of(html: str) -> set[int]:
+    return {int(n) for n in re.findall(r'href="/inspections/(\d+)"', html)}
 
 
 class Controls(HTMLParser):
@@ -178,6 +182,47 @@ def test_list_rows_and_filters(app):
     assert linked_ids(client.get("/inspections?status=bogus&commune=99999")) == {first, second, other}
     options = re.search(r'<select id="commune" name="commune">(.*?)</select>', html, re.S).group(1)
     assert "Phường Phúc Xá (00001)" in options and "Phường Trúc Bạch (00004)" in options
+
+
+def add_inspections(app, count: int, commune: str = "00004") -> None:
+    """`count` draft rows of one commune on successive days, inserted directly: the list is what is tested."""
+    from inspect_app.models import AdminUnit
+
+    with app.app_context():
+        unit = db.session.scalar(select(AdminUnit).where(AdminUnit.code == commune))
+        admin = user("admin")
+        db.session.add_all(Inspection(
+            checklist_id="papi-xa", checklist_version=1, unit_id=unit.id, commune_code=commune,
+            commune_name=unit.name, district_code=unit.parent.code, district_name=unit.parent.name,
+            inspection_date=dt.date(2021, 1, 1) + dt.timedelta(days=n), villages=8, created_by_id=admin.id)
+            for n in range(count))
+        db.session.commit()
+
+
+def test_list_pages_of_fifty_with_a_pager_that_keeps_the_filters(app):
+    phucxa = make_inspection(app)
+    add_inspections(app, 54)
+    client = app.test_client()
+    login(client, "admin")
+    html = client.get("/inspections").get_data(as_text=True)
+    assert len(linked_ids_of(html)) == 50 and "55 phiếu · đang xem 1–50" in html
+    nav = re.search(r'<nav class="pager" aria-label="Phân trang">(.*?)</nav>', html, re.S).group(1)
+    assert "Trang 1/2" in nav and 'aria-disabled="true">« Trước' in nav
+    assert 'rel="next" href="/inspections?page=2">Sau »' in nav
+    second = client.get("/inspections?page=2").get_data(as_text=True)
+    assert len(linked_ids_of(second)) == 5 and phucxa in linked_ids_of(second)  # the oldest (15/09/2020) comes last
+    assert 'rel="prev" href="/inspections?page=1">« Trước' in second and "Trang 2/2" in second
+    filtered = client.get("/inspections?status=draft&q=truc+bach&page=1").get_data(as_text=True)
+    assert "54 phiếu phù hợp bộ lọc · đang xem 1–50" in filtered
+    assert 'href="/inspections?status=draft&amp;q=truc+bach&amp;page=2">Sau »' in filtered
+    beyond = client.get("/inspections?q=truc%20bach&page=5").get_data(as_text=True)
+    assert "Trang 5 không có phiếu nào: danh sách chỉ có 2 trang." in beyond
+    assert 'href="/inspections?q=truc+bach&amp;page=2">Về trang cuối (2)' in beyond
+    short = client.get("/inspections?q=PHÚC XÁ").get_data(as_text=True)
+    assert linked_ids_of(short) == {phucxa} and '<nav class="pager"' not in short  # one page: no pager
+    for bad in ("page=0", "page=abc", "per_page=500"):
+        response = client.get(f"/inspections?{bad}")
+        assert response.status_code == 400 and "Tham số phân trang không hợp lệ." in response.get_data(as_text=True)
 
 
 # ------------------------------------------------------------------------------------ new inspection

@@ -19,11 +19,11 @@ from apiclient import Api as BaseApi
 from openapi_schemas import DocumentedSchemas
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from inspect_app.domain.checklists import today_in_vietnam
 from inspect_app.extensions import db
-from inspect_app.models import AuditEntry, RemediationAction, RemediationEvidence, User
+from inspect_app.models import AuditEntry, MinutesDocument, RemediationAction, RemediationEvidence, User
 from inspect_app.services import inspections as inspection_service
 
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -62,14 +62,15 @@ def user(name: str) -> User:
     return db.session.scalar(select(User).where(User.username == name))
 
 
-def finalised(app, actor="inspector", commune="00001", client_id="tablet-rem-000001", answers=None) -> int:
+def finalised(app, actor="inspector", commune="00001", client_id="tablet-rem-000001", answers=None,
+              day="2020-09-15") -> int:
     answers = json.loads((DATA / "compliant.json").read_text(encoding="utf-8"))["answers"] | (
         VIOLATIONS if answers is None else answers)
     catalog = app.extensions["catalog"]
     with app.app_context():
         inspection, _ = inspection_service.create_inspection(db.session, catalog, user(actor), {
             "client_id": client_id, "checklist": "papi-xa", "commune_code": commune,
-            "inspection_date": "2020-09-15", "villages": 12,
+            "inspection_date": day, "villages": 12,
             "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})
         inspection_service.save_answers(db.session, catalog, user(actor), inspection.id, answers, {},
                                         inspection.version)
@@ -154,7 +155,9 @@ def test_api_list_is_scoped_filtered_and_validated(app, setup):
     assert [(r["code"], r["overdue"]) for r in day_after] == [("GT-03", True)]
     ck = listed(admin, "?dimension=CK&commune=00001&sort=status")["remediations"]
     assert [r["code"] for r in ck] == ["CK-05", "J-01", "E-01", "E-01", "E-01"]
-    assert len(listed(admin, "?limit=2")["remediations"]) == 2
+    two = listed(admin, "?per_page=2&page=3")
+    assert len(two["remediations"]) == 2 and (two["page"], two["per_page"]) == (3, 2)
+    assert two["total"] == len(everything["remediations"]) and two["pages"] == -(-two["total"] // 2)
     by_commune = [r["commune_code"] for r in listed(admin, "?sort=commune")["remediations"]]
     assert by_commune == sorted(by_commune)
 
@@ -162,8 +165,11 @@ def test_api_list_is_scoped_filtered_and_validated(app, setup):
         "/remediations?overdue_as_of=19/09/2020&dimension=XY&status=xong&sort=ten&district=Ba%20Dinh"), 422)
     assert set(bad["errors"]) == {"overdue_as_of", "dimension", "status", "sort", "district"}
     assert "YYYY-MM-DD" in bad["errors"]["overdue_as_of"]
-    for query in ("?overdue_as_of=2020-02-30", "?limit=0", "?limit=abc", "?commune=00001'--"):
+    for query in ("?overdue_as_of=2020-02-30", "?commune=00001'--", f"?q={'x' * 101}"):
         assert_vietnamese_error(admin.get(f"/remediations{query}"), 422)
+    for query, field in (("?per_page=0", "per_page"), ("?per_page=abc", "per_page"), ("?per_page=201", "per_page"),
+                         ("?page=0", "page"), ("?page=-1", "page"), ("?page=1.5", "page")):
+        assert set(assert_vietnamese_error(admin.get(f"/remediations{query}"), 400)["errors"]) == {field}
 
 
 def test_api_submit_verify_reopen_round_trip(app, setup):
@@ -241,6 +247,8 @@ def test_api_responses_match_the_openapi_document(app, setup):
     check(inspector.get("/remediations"), "/remediations", "get")
     check(inspector.get("/remediations?overdue_as_of=2020-12-01&sort=status"), "/remediations", "get")
     check(inspector.get("/remediations?status=nope"), "/remediations", "get")
+    check(inspector.get("/remediations?q=phuc%20xa&sort=inspection&per_page=3&page=2"), "/remediations", "get")
+    check(inspector.get("/remediations?per_page=500"), "/remediations", "get")
     check(inspector.get(f"/remediations/{gt03}"), item, "get")
     check(inspector.get("/remediations/999999"), item, "get")
     check(Api(app, "district-hoankiem").get(f"/remediations/{gt03}"), item, "get")
@@ -294,6 +302,64 @@ def test_pages_need_a_login(app, setup):
     for path in ("/remediations", "/remediations.xlsx", "/remediations/1", "/remediations/1/evidence/1"):
         response = client.get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def minutes_number_of(app, inspection_id: int) -> str:
+    with app.app_context():
+        return db.session.scalar(select(MinutesDocument.number).where(MinutesDocument.inspection_id == inspection_id))
+
+
+def test_the_commune_list_is_grouped_by_inspection_with_date_and_minutes_number(app, setup):
+    phucxa, _ = setup
+    later = finalised(app, client_id="tablet-rem-000003", answers={"TG-01": "no"}, day="2020-12-01")
+    client = page_client(app, "commune-phucxa")
+    html = client.get("/remediations").get_data(as_text=True)
+    heads = re.findall(r'<tbody class="rem-group" data-inspection="(\d+)">\s*<tr class="group-head">(.*?)</tr>',
+                       html, re.S)
+    assert [int(i) for i, _ in heads] == [later, phucxa]  # newest first
+    for (_, head), day, number in zip(heads, ("01/12/2020", "15/09/2020"),
+                                      (minutes_number_of(app, later), minutes_number_of(app, phucxa))):
+        text = re.sub(r"<[^>]+>", "", head)
+        assert f"Kiểm tra ngày {day}" in text and f"Biên bản số {number}" in text
+    groups = re.findall(r'<tbody class="rem-group" data-inspection="\d+">(.*?)</tbody>', html, re.S)
+    with app.app_context():
+        later_actions = db.session.scalar(select(func.count()).where(RemediationAction.inspection_id == later))
+    assert [len(re.findall(r'<tr class="rem-', g)) for g in groups] == [later_actions, 10]
+    assert "Nhóm theo lần kiểm tra" not in html  # already grouped
+    by_deadline = client.get("/remediations?sort=deadline").get_data(as_text=True)
+    assert "rem-group" not in by_deadline and 'href="/remediations?sort=inspection"' in by_deadline
+    staff = page_client(app, "district-badinh").get("/remediations").get_data(as_text=True)
+    assert "rem-group" not in staff  # staff keep the nearest deadlines first, each row saying its inspection
+    assert f"kiểm tra 01/12/2020 · biên bản số {minutes_number_of(app, later)}" in staff
+    grouped_staff = page_client(app, "district-badinh").get("/remediations?sort=inspection").get_data(as_text=True)
+    assert len(re.findall(r'<tbody class="rem-group"', grouped_staff)) == 2 and "Phường Phúc Xá · Quận Ba Đình" in \
+        grouped_staff
+
+
+def test_the_list_pages_and_searches_keeping_its_filters(app, setup):
+    client = page_client(app, "admin")
+    first = client.get("/remediations?per_page=5&status=open&q=phuc")
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and "16 việc phù hợp bộ lọc · đang xem 1–5" in html
+    assert len(re.findall(r'<tr class="rem-', html)) == 5 and "Trang 1/4" in html
+    nav = re.search(r'<nav class="pager".*?</nav>', html, re.S).group(0)
+    assert 'aria-disabled="true">« Trước' in nav
+    following = re.search(r'<a class="button pager-next" rel="next" href="([^"]+)">Sau »</a>', nav).group(1)
+    assert following == "/remediations?per_page=5&amp;status=open&amp;q=phuc&amp;sort=deadline&amp;page=2"
+    last = client.get("/remediations?per_page=5&status=open&q=phuc&page=4").get_data(as_text=True)
+    assert len(re.findall(r'<tr class="rem-', last)) == 1 and "Trang 4/4" in last and "đang xem 16–16" in last
+    assert 'rel="prev" href="/remediations?per_page=5&amp;status=open&amp;q=phuc&amp;sort=deadline&amp;page=3"' in last
+    beyond = client.get("/remediations?per_page=5&page=9").get_data(as_text=True)
+    assert "Trang 9 không có việc nào: danh sách chỉ có 4 trang." in beyond
+    assert 'href="/remediations?per_page=5&amp;sort=deadline&amp;page=4">Về trang cuối (4)' in beyond
+    only_phucxa = client.get("/remediations?q=phuc%20xa").get_data(as_text=True)
+    assert "10 việc phù hợp bộ lọc" in only_phucxa and "Phường Phúc Tân" not in only_phucxa.split("</form>")[-1]
+    assert Parsed(only_phucxa).named("q")["value"] == "phuc xa"
+    assert 'href="/remediations.xlsx?q=phuc+xa&amp;sort=deadline"' in only_phucxa
+    rows = load_workbook(io.BytesIO(client.get("/remediations.xlsx?q=phuc%20xa").data)).active.max_row
+    assert rows == 11  # the export takes the search too: a header and ten rows
+    bad = client.get("/remediations?page=0")
+    assert bad.status_code == 400 and "Tham số phân trang không hợp lệ." in bad.get_data(as_text=True)
 
 
 def test_list_page_filters_sorts_and_marks_overdue_rows(app, setup):
@@ -368,7 +434,7 @@ def test_excel_export_has_the_same_rows_with_real_dates(app, setup):
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:Q{len(rows) + 1}"
     assert sheet.column_dimensions["G"].width >= 40
     ids = {r[column["Mã việc"]] for r in rows}
-    assert ids == {a["id"] for a in Api(app, "admin").get("/remediations?limit=100").get_json()["remediations"]}
+    assert ids == {a["id"] for a in Api(app, "admin").get("/remediations?per_page=100").get_json()["remediations"]}
 
     hostile = action_id(app, phucxa, "TG-01")  # a reason typed by a person never becomes a formula
     Api(app, "commune-phucxa").evidence(hostile, "Đã sửa loa")
