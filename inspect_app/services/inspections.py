@@ -260,8 +260,10 @@ def _check_reinspection(session: Session, previous: Inspection, code: str, day: 
                                       f"không thể tái kiểm tra vào ngày {day:%d/%m/%Y}")
 
 
-def get_inspection(session: Session, actor: User, inspection_id: int) -> Inspection:
-    inspection = session.get(Inspection, inspection_id)
+def get_inspection(session: Session, actor: User, inspection_id: int, *, lock: bool = False) -> Inspection:
+    """The inspection if this user may see it; `lock` holds its row until commit where the database can
+    (PostgreSQL: SELECT … FOR UPDATE), so that a racing request waits and then sees the outcome."""
+    inspection = session.get(Inspection, inspection_id, with_for_update=True if lock else None)
     if inspection is None:
         raise NotFound("Không tìm thấy phiếu kiểm tra.")
     require_view(actor, inspection)
@@ -503,9 +505,11 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
              minutes: MinutesSettings = MinutesSettings()) -> tuple[Inspection, Evaluation]:
     """Evaluate, store findings, scores and one remediation action per finding, freeze the minutes, lock.
 
-    All in one transaction: if the PDF cannot be rendered, nothing is finalised.
+    All in one transaction: if the PDF cannot be rendered, nothing is finalised. Requests racing to finalise
+    the same draft finalise it once: the others wait for the row lock and find it locked (PostgreSQL), or
+    lose on its version (SQLite); either way they answer 409.
     """
-    inspection = get_inspection(session, actor, inspection_id)
+    inspection = get_inspection(session, actor, inspection_id, lock=True)
     require_edit(actor, inspection)
     _require_draft(inspection)
     previous = previous_of(session, inspection)
@@ -540,7 +544,11 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     inspection.status, inspection.finalised_at, inspection.finalised_by_id = FINALISED, utcnow(), actor.id
     if replaced is not None:
         replaced.status = SUPERSEDED
-    session.flush()
+    try:
+        session.flush()  # the version check, and the transaction's first write: where a racing request loses
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật hoặc hoàn tất; hãy tải lại phiếu.") from None
     for action, deadline in carried:
         record(session, actor, "carry_forward", "remediation", action.id, from_inspection=replaced.id,
                to_inspection=inspection.id, code=action.finding.code, status=action.status,
@@ -554,11 +562,7 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     record(session, actor, "finalize", "inspection", inspection.id, findings=len(evaluation.findings),
            total=evaluation.scores["total"], minutes=document.number, minutes_sha256=document.sha256,
            record_sha256=inspection.record_sha256)
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
+    session.commit()
     return inspection, evaluation
 
 
@@ -609,7 +613,15 @@ def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspectio
                 for p in original.photos],
     )
     session.add(copy)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another request revised it first: replaces_id is unique
+        session.rollback()
+        existing = session.scalar(select(Inspection).where(Inspection.replaces_id == inspection_id))
+        if existing is None:
+            raise
+        raise Conflict(f"Phiếu này vừa được lập bản sửa đổi lần {existing.revision} (phiếu mã {existing.id}); "
+                       f"hãy mở bản sửa đổi đó thay vì lập thêm.", revision=existing.id) from None
     record(session, actor, "revise", "inspection", copy.id, replaces=original.id, revision=copy.revision)
     session.commit()
     return copy, True
