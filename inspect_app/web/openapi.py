@@ -393,9 +393,11 @@ PATHS: dict[str, Any] = {
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="finalizeInspection")},
     "/inspections/{inspection_id}/revise": {"post": _operation(
         "Lập bản sửa đổi (phiếu nháp mới thay thế phiếu đã hoàn tất)", "inspections", {
+            "200": _json(_ref("InspectionSummary"), "Bản sửa đổi nháp đã có: trả lại bản đó, không lập bản thứ hai."),
             "201": _json(_ref("InspectionSummary"), "Bản sửa đổi nháp (`replaces` = phiếu gốc)."),
             "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
-            "409": _error("Chỉ lập bản sửa đổi cho phiếu đã hoàn tất."),
+            "409": _error("Chỉ lập bản sửa đổi cho phiếu đã hoàn tất; hoặc một yêu cầu khác vừa lập bản sửa đổi "
+                          "(`revision` = mã của bản đó)."),
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="reviseInspection")},
     "/remediations": {"get": _operation(
         "Việc khắc phục người dùng được xem (theo vai trò), lọc và sắp xếp", "remediation", {
