@@ -28,6 +28,7 @@ from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minut
 from .photos import StoredPhoto, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
+from .transactions import retry_when_locked
 from .units import commune_on
 
 MAX_NOTE_LENGTH = 4000
@@ -66,6 +67,7 @@ def _people(raw: Any, field: str, errors: dict[str, str], with_role: bool) -> li
     return people
 
 
+@retry_when_locked
 def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any) -> tuple[Inspection, bool]:
     """Create a draft inspection; the same client_id again returns the existing one (idempotent).
 
@@ -406,6 +408,7 @@ def _require_draft(inspection: Inspection) -> None:
         raise Conflict(LOCKED_MESSAGE, status=inspection.status)
 
 
+@retry_when_locked
 def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id: int, answers: Any, notes: Any,
                  base_version: Any) -> tuple[int, Evaluation]:
     """Save a batch of answers and notes all or nothing; refuse a stale base_version with 409.
@@ -501,6 +504,7 @@ def _attach_photo(session: Session, actor: User, inspection: Inspection, item_co
     return photo
 
 
+@retry_when_locked
 def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int,
              minutes: MinutesSettings = MinutesSettings()) -> tuple[Inspection, Evaluation]:
     """Evaluate, store findings, scores and one remediation action per finding, freeze the minutes, lock.
@@ -585,6 +589,7 @@ def _actions_by_finding(replaced: Inspection | None) -> dict[tuple[str, tuple[st
     return actions
 
 
+@retry_when_locked
 def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspection, bool]:
     """A correction of a finalised inspection: a new draft revision that names the one it replaces."""
     original = get_inspection(session, actor, inspection_id)
@@ -667,6 +672,7 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
     return detail
 
 
+@retry_when_locked
 def minutes_for(session: Session, catalog: Catalog, actor: User, inspection_id: int,
                 settings: MinutesSettings) -> tuple[bytes, bool]:
     """The frozen minutes (finalised or superseded), else a watermarked draft; and whether it is a draft."""
@@ -705,6 +711,7 @@ DETAIL_TEXTS = {"place": 200, "plan_reference": 500, "commune_opinion": 4000,
                 "commune_refusal_reason": 1000, "team_refusal_reason": 1000}
 
 
+@retry_when_locked
 def update_details(session: Session, actor: User, inspection_id: int, data: Any) -> Inspection:
     """The minutes' own facts: times, place, plan, copies, the commune's opinion, refusals to sign."""
     inspection = get_inspection(session, actor, inspection_id)

@@ -27,6 +27,7 @@ from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view
 from .audit import record
 from .photos import MAX_UPLOAD_BYTES, store_photo
+from .transactions import retry_when_locked
 
 OPEN, SUBMITTED, VERIFIED = "open", "submitted", "verified"
 STATUSES = (OPEN, SUBMITTED, VERIFIED, SUPERSEDED)
@@ -321,6 +322,7 @@ def submit_evidence(session: Session, actor: User, action_id: int, note: Any, fi
     return evidence
 
 
+@retry_when_locked
 def verify(session: Session, actor: User, action_id: int, *, now: dt.datetime | None = None) -> RemediationAction:
     """Confirm that a submitted action is done."""
     action = get_action(session, actor, action_id, for_update=True)
@@ -334,6 +336,7 @@ def verify(session: Session, actor: User, action_id: int, *, now: dt.datetime | 
     return action
 
 
+@retry_when_locked
 def reopen(session: Session, actor: User, action_id: int, reason: Any) -> RemediationAction:
     """Send a submitted (or verified) action back to the commune, saying why; it is open again."""
     action = get_action(session, actor, action_id, for_update=True)

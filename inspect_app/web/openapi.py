@@ -60,6 +60,7 @@ INSPECTION_ID = {"name": "inspection_id", "in": "path", "required": True, "descr
 ACTION_ID = {"name": "action_id", "in": "path", "required": True, "description": "Mã việc khắc phục.",
              "schema": {"type": "integer", "minimum": 1}}
 REMEDIATION_STATUSES = ("open", "submitted", "verified", "superseded")
+BUSY = _error("SQLite vẫn bận ghi sau vài lần thử: chưa lưu gì, thử lại sau số giây trong Retry-After.")
 REMEDIATION_CONFLICT = _error("Trạng thái của việc không cho phép thao tác này (`status`).", "RemediationConflict")
 
 SCHEMAS: dict[str, Any] = {
@@ -285,6 +286,7 @@ SCHEMAS: dict[str, Any] = {
 
 def _operation(summary: str, tag: str, responses: dict[str, Any], *, security: list | None = None,
                body: dict[str, Any] | None = None, parameters: list | None = None, op_id: str) -> dict[str, Any]:
+    responses = responses | {"503": BUSY}  # any request can find SQLite locked by another's transaction
     operation: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
                                  "security": READ if security is None else security, "responses": responses}
     if parameters:
