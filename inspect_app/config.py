@@ -34,6 +34,7 @@ class Config:
     SECRET_KEY = os.environ.get("INSPECT_SECRET_KEY") or secrets.token_hex(32)
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT = 10.0  # seconds a SQLite writer waits for another's transaction before giving up
     CATALOG_DIR = str(catalog_root())
     PHOTO_DIR = os.environ.get("INSPECT_PHOTO_DIR") or str(PROJECT_ROOT / "instance" / "photos")
     UNITS_DIR = os.environ.get("INSPECT_UNITS_DIR") or str(PROJECT_ROOT / "data")

@@ -115,7 +115,8 @@ class Inspection(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=DRAFT, index=True)
     version: Mapped[int] = mapped_column(default=1)
     revision: Mapped[int] = mapped_column(default=1)
-    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"))
+    # unique: an inspection is replaced by one revision at most, however many requests race to revise it
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), unique=True)
     plan_reference: Mapped[str] = mapped_column(Text, default="")
     commune_opinion: Mapped[str] = mapped_column(Text, default="")
     start_time: Mapped[str | None] = mapped_column(String(5))  # HH:MM, printed in the minutes

@@ -17,7 +17,14 @@ from .legal import Citation, basis_text
 from .periods import in_force
 
 YES, NO, NOT_APPLICABLE = "yes", "no", "na"
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The largest count any answer may hold when its item sets no maximum: the largest integer that every
+# layer keeps exact (the tablets' JavaScript, SQLite's 64-bit integers, the rules engine). Beyond it SQLite
+# stores a REAL and the answer no longer loads as an integer.
+MAX_COUNT = 2**53 - 1
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The days a date answer may name: the commune's documents and disclosures, never year 1 or 9999, where
+# the deadlines computed from them (a date plus days or months) would fall off the calendar.
+FIRST_ANSWER_DAY, LAST_ANSWER_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 
 
 class AnswerError(ValueError):
@@ -32,6 +39,11 @@ def shown(value: Any) -> str:
         return repr(value)[:80]
 
 
+def grouped(number: int) -> str:
+    """An integer with Vietnamese thousands separators: 1.234.567."""
+    return f"{number:,}".replace(",", ".")
+
+
 def nfc(text: str) -> str:
     """Normalise Vietnamese text so that composed and decomposed input compare equal."""
     return unicodedata.normalize("NFC", text)
@@ -39,7 +51,7 @@ def nfc(text: str) -> str:
 
 def parse_iso_date(value: Any) -> dt.date:
     """Parse a strict YYYY-MM-DD string (what the JSON contract allows) or raise AnswerError."""
-    if isinstance(value, str) and ISO_DATE.match(value):
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -190,13 +202,15 @@ class Integer(AnswerType):
         if isinstance(value, bool) or not isinstance(value, int):
             raise AnswerError(f"cần một số nguyên (nhận được: {shown(value)})")
         low = 0 if item.min is None else int(item.min)
-        if value < low or (item.max is not None and value > item.max):
-            expected = f"từ {low} đến {int(item.max)}" if item.max is not None else f"≥ {low}"
-            raise AnswerError(f"cần số nguyên {expected} (nhận được: {value})")
+        high = MAX_COUNT if item.max is None else min(int(item.max), MAX_COUNT)
+        if not low <= value <= high:  # an item without a maximum names it only when it is exceeded
+            expected = f"≥ {grouped(low)}" if item.max is None and value < low else \
+                f"từ {grouped(low)} đến {grouped(high)}"
+            raise AnswerError(f"cần số nguyên {expected} (nhận được: {shown(value)})")
         return value
 
     def display(self, item, value):
-        return f"{value:,}".replace(",", ".") + (f" {item.unit}" if item.unit and item.unit != "%" else "")
+        return grouped(value) + (f" {item.unit}" if item.unit and item.unit != "%" else "")
 
 
 class Percent(AnswerType):
@@ -224,7 +238,11 @@ class Date(AnswerType):
     name = "date"
 
     def parse(self, item, value):
-        return parse_iso_date(value)
+        day = parse_iso_date(value)
+        if not FIRST_ANSWER_DAY <= day <= LAST_ANSWER_DAY:
+            raise AnswerError(f"ngày phải từ {format_vn_date(FIRST_ANSWER_DAY)} đến {format_vn_date(LAST_ANSWER_DAY)} "
+                              f"(nhận được: {shown(value)})")
+        return day
 
     def display(self, item, value):
         return format_vn_date(value)

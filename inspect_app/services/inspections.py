@@ -30,6 +30,7 @@ from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .photos import StoredPhoto, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
+from .transactions import retry_when_locked
 from .units import commune_on
 
 MAX_NOTE_LENGTH = 4000
@@ -68,6 +69,7 @@ def _people(raw: Any, field: str, errors: dict[str, str], with_role: bool) -> li
     return people
 
 
+@retry_when_locked
 def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any) -> tuple[Inspection, bool]:
     """Create a draft inspection; the same client_id again returns the existing one (idempotent).
 
@@ -262,8 +264,10 @@ def _check_reinspection(session: Session, previous: Inspection, code: str, day: 
                                       f"không thể tái kiểm tra vào ngày {day:%d/%m/%Y}")
 
 
-def get_inspection(session: Session, actor: User, inspection_id: int) -> Inspection:
-    inspection = session.get(Inspection, inspection_id)
+def get_inspection(session: Session, actor: User, inspection_id: int, *, lock: bool = False) -> Inspection:
+    """The inspection if this user may see it; `lock` holds its row until commit where the database can
+    (PostgreSQL: SELECT … FOR UPDATE), so that a racing request waits and then sees the outcome."""
+    inspection = session.get(Inspection, inspection_id, with_for_update=True if lock else None)
     if inspection is None:
         raise NotFound("Không tìm thấy phiếu kiểm tra.")
     require_view(actor, inspection)
@@ -423,6 +427,7 @@ def _require_draft(inspection: Inspection) -> None:
         raise Conflict(LOCKED_MESSAGE, status=inspection.status)
 
 
+@retry_when_locked
 def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id: int, answers: Any, notes: Any,
                  base_version: Any) -> tuple[int, Evaluation]:
     """Save a batch of answers and notes all or nothing; refuse a stale base_version with 409.
@@ -518,13 +523,16 @@ def _attach_photo(session: Session, actor: User, inspection: Inspection, item_co
     return photo
 
 
+@retry_when_locked
 def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int,
              minutes: MinutesSettings = MinutesSettings()) -> tuple[Inspection, Evaluation]:
     """Evaluate, store findings, scores and one remediation action per finding, freeze the minutes, lock.
 
-    All in one transaction: if the PDF cannot be rendered, nothing is finalised.
+    All in one transaction: if the PDF cannot be rendered, nothing is finalised. Requests racing to finalise
+    the same draft finalise it once: the others wait for the row lock and find it locked (PostgreSQL), or
+    lose on its version (SQLite); either way they answer 409.
     """
-    inspection = get_inspection(session, actor, inspection_id)
+    inspection = get_inspection(session, actor, inspection_id, lock=True)
     require_edit(actor, inspection)
     _require_draft(inspection)
     previous = previous_of(session, inspection)
@@ -559,7 +567,11 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     inspection.status, inspection.finalised_at, inspection.finalised_by_id = FINALISED, utcnow(), actor.id
     if replaced is not None:
         replaced.status = SUPERSEDED
-    session.flush()
+    try:
+        session.flush()  # the version check, and the transaction's first write: where a racing request loses
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật hoặc hoàn tất; hãy tải lại phiếu.") from None
     for action, deadline in carried:
         record(session, actor, "carry_forward", "remediation", action.id, from_inspection=replaced.id,
                to_inspection=inspection.id, code=action.finding.code, status=action.status,
@@ -573,11 +585,7 @@ def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int
     record(session, actor, "finalize", "inspection", inspection.id, findings=len(evaluation.findings),
            total=evaluation.scores["total"], minutes=document.number, minutes_sha256=document.sha256,
            record_sha256=inspection.record_sha256)
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
+    session.commit()
     return inspection, evaluation
 
 
@@ -600,6 +608,7 @@ def _actions_by_finding(replaced: Inspection | None) -> dict[tuple[str, tuple[st
     return actions
 
 
+@retry_when_locked
 def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspection, bool]:
     """A correction of a finalised inspection: a new draft revision that names the one it replaces."""
     original = get_inspection(session, actor, inspection_id)
@@ -628,7 +637,15 @@ def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspectio
                 for p in original.photos],
     )
     session.add(copy)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another request revised it first: replaces_id is unique
+        session.rollback()
+        existing = session.scalar(select(Inspection).where(Inspection.replaces_id == inspection_id))
+        if existing is None:
+            raise
+        raise Conflict(f"Phiếu này vừa được lập bản sửa đổi lần {existing.revision} (phiếu mã {existing.id}); "
+                       f"hãy mở bản sửa đổi đó thay vì lập thêm.", revision=existing.id) from None
     record(session, actor, "revise", "inspection", copy.id, replaces=original.id, revision=copy.revision)
     session.commit()
     return copy, True
@@ -674,6 +691,7 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
     return detail
 
 
+@retry_when_locked
 def minutes_for(session: Session, catalog: Catalog, actor: User, inspection_id: int,
                 settings: MinutesSettings) -> tuple[bytes, bool]:
     """The frozen minutes (finalised or superseded), else a watermarked draft; and whether it is a draft."""
@@ -712,6 +730,7 @@ DETAIL_TEXTS = {"place": 200, "plan_reference": 500, "commune_opinion": 4000,
                 "commune_refusal_reason": 1000, "team_refusal_reason": 1000}
 
 
+@retry_when_locked
 def update_details(session: Session, actor: User, inspection_id: int, data: Any) -> Inspection:
     """The minutes' own facts: times, place, plan, copies, the commune's opinion, refusals to sign."""
     inspection = get_inspection(session, actor, inspection_id)

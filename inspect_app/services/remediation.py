@@ -28,6 +28,7 @@ from .accounts import can_edit, can_view
 from .audit import record
 from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .photos import MAX_UPLOAD_BYTES, store_photo
+from .transactions import retry_when_locked
 
 OPEN, SUBMITTED, VERIFIED = "open", "submitted", "verified"
 STATUSES = (OPEN, SUBMITTED, VERIFIED, SUPERSEDED)
@@ -369,6 +370,7 @@ def submit_evidence(session: Session, actor: User, action_id: int, note: Any, fi
     return evidence
 
 
+@retry_when_locked
 def verify(session: Session, actor: User, action_id: int, comment: Any, *, confirmed: Any,
            now: dt.datetime | None = None) -> RemediationAction:
     """Confirm that a submitted action is done: a deliberate, signed verdict (`confirmed` is exactly True)
@@ -395,6 +397,7 @@ def verify(session: Session, actor: User, action_id: int, comment: Any, *, confi
     return action
 
 
+@retry_when_locked
 def reopen(session: Session, actor: User, action_id: int, reason: Any) -> RemediationAction:
     """Send a submitted (or verified) action back to the commune, saying why; it is open again."""
     action = get_action(session, actor, action_id, for_update=True)

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import db
 from ..services import ServiceError
+from ..services.transactions import BUSY_MESSAGE, Busy, database_locked
 
 MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
@@ -18,6 +19,7 @@ MESSAGES = {
     413: "Tệp tải lên quá lớn.",
     422: "Dữ liệu chưa hợp lệ.",
     429: "Quá nhiều yêu cầu, vui lòng thử lại sau.",
+    503: BUSY_MESSAGE,
     500: "Hệ thống gặp lỗi. Dữ liệu đã lưu trước đó không bị mất; vui lòng thử lại.",
 }
 
@@ -36,7 +38,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         db.session.rollback()
-        return error_response(error.status, error.message, **error.details)
+        body, status = error_response(error.status, error.message, **error.details)
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Busy) else {}
+        return body, status, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -49,5 +53,9 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
+        if database_locked(error):  # SQLite, outside the services that retry (services.transactions)
+            app.logger.warning("database locked on %s", request.path)
+            body, status = error_response(503, BUSY_MESSAGE)
+            return body, status, {"Retry-After": str(Busy.retry_after)}
         app.logger.exception("unhandled error on %s", request.path)
         return error_response(500, MESSAGES[500])

@@ -80,6 +80,7 @@ PAGE_FIELDS = {
 }
 BAD_PAGE = _error("Tham số phân trang không hợp lệ: `errors` ghi `page` hoặc `per_page` sai.")
 REMEDIATION_STATUSES = ("open", "submitted", "verified", "superseded")
+BUSY = _error("SQLite vẫn bận ghi sau vài lần thử: chưa lưu gì, thử lại sau số giây trong Retry-After.")
 REMEDIATION_CONFLICT = _error("Trạng thái của việc không cho phép thao tác này (`status`).", "RemediationConflict")
 
 SCHEMAS: dict[str, Any] = {
@@ -308,6 +309,7 @@ SCHEMAS: dict[str, Any] = {
 
 def _operation(summary: str, tag: str, responses: dict[str, Any], *, security: list | None = None,
                body: dict[str, Any] | None = None, parameters: list | None = None, op_id: str) -> dict[str, Any]:
+    responses = responses | {"503": BUSY}  # any request can find SQLite locked by another's transaction
     operation: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
                                  "security": READ if security is None else security, "responses": responses}
     if parameters:
@@ -418,9 +420,11 @@ PATHS: dict[str, Any] = {
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="finalizeInspection")},
     "/inspections/{inspection_id}/revise": {"post": _operation(
         "Lập bản sửa đổi (phiếu nháp mới thay thế phiếu đã hoàn tất)", "inspections", {
+            "200": _json(_ref("InspectionSummary"), "Bản sửa đổi nháp đã có: trả lại bản đó, không lập bản thứ hai."),
             "201": _json(_ref("InspectionSummary"), "Bản sửa đổi nháp (`replaces` = phiếu gốc)."),
             "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
-            "409": _error("Chỉ lập bản sửa đổi cho phiếu đã hoàn tất."),
+            "409": _error("Chỉ lập bản sửa đổi cho phiếu đã hoàn tất; hoặc một yêu cầu khác vừa lập bản sửa đổi "
+                          "(`revision` = mã của bản đó)."),
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="reviseInspection")},
     "/remediations": {"get": _operation(
         "Việc khắc phục người dùng được xem (theo vai trò), lọc và sắp xếp", "remediation", {
