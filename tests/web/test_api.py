@@ -340,7 +340,9 @@ def test_a_large_photo_is_stored_downscaled(app):
     with Image.open(path) as saved:
         assert saved.format == "JPEG" and saved.size == (1600, 1200)
     detail = api.get(f"/inspections/{inspection}").get_json()
-    assert detail["photos"] == [{"id": body["id"], "item": "CK-01", "width": 1600, "height": 1200}]
+    assert [{key: photo[key] for key in ("id", "item", "width", "height", "caption", "taken_at_source", "location")}
+            for photo in detail["photos"]] == [{"id": body["id"], "item": "CK-01", "width": 1600, "height": 1200,
+                                                "caption": "", "taken_at_source": "upload", "location": None}]
     assert detail["version"] == 2  # a photo changes the inspection: the tablet must use the new version
 
 
