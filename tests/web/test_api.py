@@ -548,8 +548,14 @@ def test_real_responses_match_the_documented_schemas(app):
     check(api.answer(inspection, {"TG-01": 1}, 2), f"{item}/answers", "put")
     check(api.put(f"/inspections/{inspection}/answers", csrf=False, json={"base_version": 2}), f"{item}/answers",
           "put")
-    check(api.photo(inspection, "CK-01", jpeg()), f"{item}/photos", "post")
+    uploaded = api.photo(inspection, "CK-01", jpeg())
+    check(uploaded, f"{item}/photos", "post")
     check(api.photo(inspection, "CK-01", b"not an image"), f"{item}/photos", "post")
+    photo, spare = f"{item}/photos/{{photo_id}}", api.photo(inspection, "CK-01", jpeg()).get_json()["id"]
+    check(api.caption(inspection, uploaded.get_json()["id"], "Bảng tin"), photo, "patch")
+    check(api.caption(inspection, uploaded.get_json()["id"], "x" * 301), photo, "patch")
+    check(api.delete_photo(inspection, spare), photo, "delete")
+    check(api.delete_photo(inspection, spare), photo, "delete")
     check(api.get(f"/inspections/{inspection}"), item, "get")
     check(api.get("/inspections"), "/inspections", "get")
     check(api.finalize(inspection), f"{item}/finalize", "post")
