@@ -25,7 +25,7 @@ from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view, require_edit, require_view
 from .audit import record
 from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, minutes_number, stored_minutes
-from .photos import StoredPhoto, exif_segment, store_photo
+from .photos import ANNEX_FOLDER, StoredPhoto, exif_segment, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
 from .units import commune_on
@@ -579,7 +579,7 @@ def delete_photo(session: Session, catalog: Catalog, actor: User, inspection_id:
         session.rollback()
         raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
     if not shared:
-        for folder in (photo_dir, photo_dir / "thumbs"):
+        for folder in (photo_dir, photo_dir / "thumbs", photo_dir / ANNEX_FOLDER):
             (folder / stored_name).unlink(missing_ok=True)
     return version, evaluation
 

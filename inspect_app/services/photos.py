@@ -162,20 +162,26 @@ def _taken(image: Image.Image, sent_exif: Image.Exif | None) -> Taken:
 
 
 THUMB_SIZE = 160
+ANNEX_SIZE, ANNEX_FOLDER = 1000, "annex"  # about 300 dpi at half the printed width: a 40-photo annex stays small
 
 
-def thumbnail_folder(directory: Path, stored_name: str, folder: str = "thumbs") -> Path:
-    """The folder holding a small JPEG of a stored photo, made once, so list pages stay light on 3G."""
+def thumbnail_folder(directory: Path, stored_name: str, folder: str = "thumbs", size: int = THUMB_SIZE) -> Path:
+    """The folder holding a smaller JPEG of a stored photo, made once, so list pages stay light on 3G."""
     thumbs = directory / folder
     target = thumbs / stored_name
     if not target.exists():
         thumbs.mkdir(parents=True, exist_ok=True)
         try:
             with Image.open(directory / stored_name) as image:
-                image.thumbnail((THUMB_SIZE, THUMB_SIZE))
+                image.thumbnail((size, size))
                 partial = thumbs / f".{stored_name}.{os.getpid()}.tmp"
                 image.convert("RGB").save(partial, "JPEG", quality=75, optimize=True)
                 partial.replace(target)
         except (OSError, UnidentifiedImageError):
             raise NotFound("Không tìm thấy ảnh.") from None
     return thumbs
+
+
+def annex_copy(directory: Path, stored_name: str) -> bytes:
+    """The JPEG the minutes' annex prints: made once per photo, so every rendering embeds the same bytes."""
+    return (thumbnail_folder(directory, stored_name, ANNEX_FOLDER, ANNEX_SIZE) / stored_name).read_bytes()

@@ -1,7 +1,9 @@
 """Photos of an inspection: caption and delete while a draft, the time taken, the location only by opt-in."""
 from __future__ import annotations
 
+import datetime as dt
 import io
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ from apiclient import VARIED, Api, assert_vietnamese_error, compliant_doc, jpeg
 from PIL import Image
 from sqlalchemy import select
 
+from inspect_app.domain.checklists import VIETNAM
 from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, Photo, Team
 
@@ -239,3 +242,49 @@ def test_a_downscaled_photo_takes_its_time_and_place_from_the_exif_sent_beside_i
                                        422)
     assert "64 KB" in too_long["errors"]["exif"]
     assert len(api.get(f"/inspections/{inspection}").get_json()["photos"]) == 1  # nothing half-saved
+
+
+# ---------------------------------------------------------------- the minutes' annex of photos
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, *pages: str) -> str:
+    """What poppler reads from the PDF (pdftotext), as a reader sees it."""
+    path = tmp_path / "bien-ban.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", *pages, str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_the_minutes_annex_shows_each_photo_with_caption_time_and_kept_location(api, app, tmp_path):
+    app.test_cli_runner().invoke(args=["teams", "photo-location", TEAM, "on", "--by", "admin"])
+    inspection = api.create()
+    assert api.answer(inspection, compliant_doc()["answers"] | VARIED).status_code == 200
+    located = uploaded(api, inspection, "TG-01", data=exif_jpeg())
+    plain = uploaded(api, inspection, "CK-01", data=jpeg(640, 480))
+    wrong = uploaded(api, inspection, "CK-01", data=jpeg())
+    assert api.caption(inspection, located["id"], "Lịch tiếp công dân niêm yết tại bảng tin").status_code == 200
+    assert api.caption(inspection, wrong["id"], "Ảnh chụp nhầm").status_code == 200
+    assert api.delete_photo(inspection, wrong["id"]).status_code == 200
+    draft = pdf_text(api.get(f"/inspections/{inspection}/minutes.pdf").data, tmp_path)
+    assert "PHỤ LỤC: ẢNH MINH CHỨNG" in draft and "Ảnh chụp nhầm" not in draft
+    assert api.finalize(inspection).status_code == 200
+    pdf = api.get(f"/inspections/{inspection}/minutes.pdf").data
+    text = pdf_text(pdf, tmp_path)
+    annex = text[text.index("PHỤ LỤC: ẢNH MINH CHỨNG"):]
+    squashed = " ".join(annex.split())
+    assert "Kèm theo Biên bản kiểm tra số 01/BB-ĐKT" in squashed
+    assert "Ảnh 1 – tiêu chí TG-01: Lịch tiếp công dân niêm yết tại bảng tin" in squashed
+    assert "Chụp lúc 15/09/2020 08:45; vị trí chụp: 21,028200° B, 105,834333° Đ" in squashed
+    assert "Ảnh 2 – tiêu chí CK-01 " in squashed  # no caption: nothing after the item
+    uploaded_at = dt.datetime.fromisoformat(plain["taken_at"]).astimezone(VIETNAM)
+    assert f"Tải lên lúc {uploaded_at:%d/%m/%Y %H:%M} (ảnh không ghi thời điểm chụp)" in squashed
+    assert "Ảnh 3" not in squashed and "Ảnh chụp nhầm" not in squashed
+    images = subprocess.run(["pdfimages", "-list", "-"], input=pdf, check=True, capture_output=True).stdout.decode()
+    assert len([line for line in images.splitlines()[2:] if " image " in line]) == 2  # both photos embedded
+
+
+def test_the_annex_prints_no_location_for_a_team_that_did_not_opt_in(api, tmp_path):
+    inspection = api.create()
+    uploaded(api, inspection, "TG-01", data=exif_jpeg())
+    text = " ".join(pdf_text(api.get(f"/inspections/{inspection}/minutes.pdf").data, tmp_path).split())
+    assert "Chụp lúc 15/09/2020 08:45" in text and "vị trí chụp" not in text
