@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from ..domain.checklists import NOT_APPLICABLE, Checklist, today_in_vietnam
+from ..domain.checklists import NOT_APPLICABLE, VIETNAM, Checklist, today_in_vietnam
 from ..extensions import db
 from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, Photo, User
 from ..services import Conflict, Forbidden, Invalid, NotFound
@@ -72,6 +72,16 @@ def vn_deadline(value: Any) -> str:
     if isinstance(day, dt.date) and current_app.extensions["catalog"].calendar.is_provisional(day):
         return f"{text} (tạm tính: lịch nghỉ năm {day.year} chưa công bố)"
     return text
+
+
+@blueprint.app_template_filter("vn_moment")
+def vn_moment(value: Any) -> str:
+    """dd/mm/yyyy HH:MM in Hà Nội from an ISO moment with its offset (as the API gives photo times)."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment.tzinfo else ""
 
 
 @blueprint.app_template_filter("vn_number")
