@@ -1,6 +1,7 @@
 """The Flask application factory: config, extensions, catalog, blueprints, CLI commands."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -22,6 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    if app.config["MINUTES"].photo_dir is None:  # the minutes' annex reads the photos where they are stored
+        app.config["MINUTES"] = replace(app.config["MINUTES"], photo_dir=Path(app.config["PHOTO_DIR"]))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["BEHIND_PROXY"]:  # trust one proxy's X-Forwarded-For/-Proto (client IP, https)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)

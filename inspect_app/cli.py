@@ -17,10 +17,12 @@ from .services import ServiceError
 from .services.accounts import create_user
 from .services.demo import seed_demo_command
 from .services.reminders import build_digests, send_digests
+from .services.teams import set_photo_location
 from .services.units import import_groups, import_merges, import_units
 
 catalog_group = AppGroup("catalog", help="Kiểm tra danh mục tiêu chí và luật.")
 units_group = AppGroup("units", help="Nhập danh mục đơn vị hành chính.")
+teams_group = AppGroup("teams", help="Thiết lập của các đoàn kiểm tra.")
 UNITS_2020 = ("hanoi_units_2020.csv", dt.date(2020, 1, 1))
 MERGES_2025 = ("hanoi_units_2025_merges.csv", dt.date(2025, 7, 1))
 GROUPS_2025 = ("hanoi_groups_2025.csv", dt.date(2025, 7, 1))
@@ -166,9 +168,27 @@ def remind(as_of: dt.datetime, print_only: bool) -> None:
     click.echo(f"Đã gửi {sent} thư nhắc việc cho {len(digests)} địa bàn.")
 
 
+@teams_group.command("photo-location")
+@click.argument("team")
+@click.argument("setting", type=click.Choice(["on", "off"]))
+@click.option("--by", "admin", required=True, help="Tên đăng nhập của quản trị viên thực hiện (ghi vào nhật ký).")
+def team_photo_location(team: str, setting: str, admin: str) -> None:
+    """Keep (on) or strip (off, the default) where the team's photos were taken; TEAM is its id or name."""
+    actor = db.session.scalar(select(User).where(User.username == admin))
+    if actor is None:
+        _fail(f"Không có tài khoản “{admin}”.")
+    try:
+        found, changed = set_photo_location(db.session, actor, team, setting == "on")
+    except ServiceError as error:
+        _fail(error.message)
+    state = "lưu vị trí chụp ảnh" if found.keep_photo_location else "không lưu vị trí chụp ảnh (mặc định)"
+    click.echo(f"{found.name}: {'đã chuyển sang' if changed else 'vẫn'} {state}.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(catalog_group)
     app.cli.add_command(units_group)
+    app.cli.add_command(teams_group)
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind)

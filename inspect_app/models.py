@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .domain.text import search_key
@@ -63,6 +63,8 @@ class Team(db.Model):
     __tablename__ = "team"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Where a photo was taken is personal data: kept only when an administrator opts the team in.
+    keep_photo_location: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class User(UserMixin, db.Model):
@@ -195,8 +197,15 @@ class Answer(db.Model):
     inspection: Mapped[Inspection] = relationship(back_populates="answers")
 
 
+PHOTO_TIME_SOURCES = {"exif": "theo thông tin của ảnh (EXIF)", "upload": "theo thời điểm tải lên"}
+
+
 class Photo(db.Model):
-    """Photo evidence, stored re-encoded (downscaled, metadata stripped) under the instance folder."""
+    """Photo evidence, stored re-encoded (downscaled, metadata stripped) under the instance folder.
+
+    What the file carried that the minutes need is kept in columns: when it was taken (and whether
+    that came from the camera or is the upload time) and, for a team that opted in, where.
+    """
 
     __tablename__ = "photo"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -208,6 +217,11 @@ class Photo(db.Model):
     height: Mapped[int]
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+    caption: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # UTC, like every stored time
+    taken_at_source: Mapped[str | None] = mapped_column(String(8))  # PHOTO_TIME_SOURCES
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     inspection: Mapped[Inspection] = relationship(back_populates="photos")

@@ -22,6 +22,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -163,6 +164,18 @@ class PreviousResults:
         return "; ".join(f"{label[:1].lower()}{label[1:]} {n}" for label, n in counts.items() if n)
 
 
+class PhotoLine(NamedTuple):
+    """One photo of the annex: what it shows and when (and, if the team keeps it, where) it was taken."""
+
+    number: int
+    item: str  # the checklist item it is evidence for
+    caption: str
+    taken: str  # "15/09/2020 08:45", Hà Nội time
+    from_camera: bool  # the camera's own time (EXIF); else the upload time
+    location: str = ""  # "21,028200° B, 105,834333° Đ"; empty unless kept
+    image: bytes | None = None  # the JPEG; None when its file is missing (then the annex says so)
+
+
 @dataclass(frozen=True, kw_only=True)
 class MinutesData:
     """Everything the minutes print. Sequences may be given as lists; they are stored as tuples."""
@@ -199,9 +212,11 @@ class MinutesData:
     # A re-inspection: what became of the previous minutes' findings (printed at the end of part II).
     # None (the default) leaves the part out, so minutes without a previous inspection are unchanged.
     previous_results: PreviousResults | None = None
+    # The annex of photos (Phụ lục ảnh), after the signatures; empty leaves it out.
+    photos: tuple[PhotoLine, ...] = ()
 
     def __post_init__(self):
-        conv = {"team": TeamMember, "commune_reps": CommuneRep, "scores": ScoreLine}
+        conv = {"team": TeamMember, "commune_reps": CommuneRep, "scores": ScoreLine, "photos": PhotoLine}
         for name, kind in conv.items():
             object.__setattr__(self, name, tuple(kind(*x) for x in getattr(self, name)))
         object.__setattr__(self, "sections", tuple(self.sections))
@@ -358,6 +373,15 @@ def _cleaned(value: Any) -> Any:
     return value
 
 
+ANNEX_URL = "annex/{number}.jpg"  # relative to the static base; answered from PhotoLine.image only
+
+
+def annex_images(data: MinutesData) -> dict[str, bytes]:
+    """URL → JPEG bytes of the annex's photos: the only images the renderer may load."""
+    base = static_base_url()
+    return {base + ANNEX_URL.format(number=p.number): p.image for p in data.photos if p.image is not None}
+
+
 def render_html(data: MinutesData) -> str:
     """The minutes as HTML (what WeasyPrint lays out); useful for debugging the template."""
     data = _cleaned(data)
@@ -374,6 +398,7 @@ def render_html(data: MinutesData) -> str:
         blank=BLANK * 4,
         footer=footer_line(data),
         created=created.isoformat(),
+        annex_url=ANNEX_URL,
     )
     return unicodedata.normalize("NFC", html)
 
@@ -409,12 +434,15 @@ def _resources(stylesheet: Path = STYLESHEET) -> tuple[StaticOnlyFetcher, FontCo
     return cached[1], font_config, cached[2]
 
 
-def render_pdf(html: str, stylesheet: Path, pdf_identifier: bytes) -> bytes:
+def render_pdf(html: str, stylesheet: Path, pdf_identifier: bytes, images: Mapping[str, bytes] | None = None) -> bytes:
     """Any document as PDF bytes: `html` (a template under templates/pdf or templates/report, autoescaped)
     laid out with `stylesheet` (a file of the static folder) and Liberation Serif 2, through the locked-down
-    fetcher (that stylesheet and the four fonts, nothing else) and the thread's font configuration."""
+    fetcher (that stylesheet, the four fonts and the `images` given as bytes, nothing else) and the
+    thread's font configuration."""
     try:
         fetcher, font_config, css = _resources(stylesheet)
+        if images:
+            fetcher = fetcher.with_images(images)
         document = HTML(string=html, base_url=static_base_url(), url_fetcher=fetcher)
         return document.write_pdf(stylesheets=[css], font_config=font_config, pdf_identifier=pdf_identifier)
     except FatalURLFetchingError as error:
@@ -423,11 +451,11 @@ def render_pdf(html: str, stylesheet: Path, pdf_identifier: bytes) -> bytes:
 
 def render_minutes(data: MinutesData) -> bytes:
     """The minutes as PDF bytes (A4, Liberation Serif 2 embedded as subsets)."""
-    return render_pdf(render_html(data), STYLESHEET, _pdf_identifier(data))
+    return render_pdf(render_html(data), STYLESHEET, _pdf_identifier(data), annex_images(data))
 
 
 __all__ = [
-    "ChecklistRow", "CommuneRep", "FindingLine", "ForbiddenURL", "MinutesData", "MinutesRenderError",
+    "ChecklistRow", "CommuneRep", "FindingLine", "ForbiddenURL", "MinutesData", "MinutesRenderError", "PhotoLine",
     "PreviousResults", "RemediationLine", "ScoreLine", "SectionResult", "TeamMember", "closing_sentence",
     "footer_line", "place_date_line", "render_html", "render_minutes", "render_pdf", "vn_date", "vn_long_date",
     "vn_score",

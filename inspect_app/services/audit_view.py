@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..domain.catalog import Catalog
 from ..domain.checklists import VIETNAM, Checklist
-from ..models import (DRAFT, FINALISED, ROLES, STATUS_LABELS, AuditEntry, FindingRecord, Inspection, RemediationAction,
-                      User)
+from ..models import (DRAFT, FINALISED, PHOTO_TIME_SOURCES, ROLES, STATUS_LABELS, AuditEntry, FindingRecord,
+                      Inspection, RemediationAction, User)
 from .accounts import can_view
 from .inspections import REINSPECTION_KEY
 from .remediation import OPEN, STATUS_LABELS as REMEDIATION_LABELS, SUBMITTED, VERIFIED
@@ -31,6 +31,9 @@ ACTION_LABELS = {
     "create": "Lập phiếu kiểm tra",
     "answer": "Trả lời tiêu chí",
     "photo": "Thêm ảnh minh chứng",
+    "caption_photo": "Sửa chú thích ảnh",
+    "delete_photo": "Xóa ảnh minh chứng",
+    "photo_location": "Đổi thiết lập lưu vị trí chụp ảnh của đoàn",
     "details": "Sửa thông tin biên bản",
     "finalize": "Hoàn tất phiếu",
     "revise": "Lập bản sửa đổi",
@@ -46,7 +49,8 @@ ACTION_LABELS = {
     "close_action": "Đóng việc khắc phục (không còn áp dụng)",
     "seed_demo": "Tạo dữ liệu mẫu",
 }
-ENTITY_LABELS = {"inspection": "Phiếu kiểm tra", "remediation": "Việc khắc phục", "user": "Tài khoản"}
+ENTITY_LABELS = {"inspection": "Phiếu kiểm tra", "remediation": "Việc khắc phục", "user": "Tài khoản",
+                 "team": "Đoàn kiểm tra"}
 # Every key a service records, by action when one key means different things in different actions.
 FIELD_LABELS = {
     "commune": "Xã, phường",
@@ -55,6 +59,13 @@ FIELD_LABELS = {
     "item": "Tiêu chí",
     "photo": "Ảnh",
     "sha256": "Mã băm SHA-256",
+    # photos (services.inspections: add, caption, delete) and a team's photo setting (services.teams)
+    "caption": "Chú thích ảnh",
+    "taken_at": "Thời điểm chụp",
+    "taken_at_source": "Nguồn thời điểm chụp",
+    "location": "Lưu vị trí chụp",
+    "team": "Đoàn kiểm tra",
+    "keep_photo_location": "Lưu vị trí chụp ảnh",
     "findings": "Số phát hiện",
     "total": "Tổng điểm tuân thủ",
     "minutes": "Số biên bản",
@@ -398,6 +409,8 @@ def _commune(code: Any, entry: AuditEntry, context: Context) -> Value:
 
 
 def _photo(photo_id: Any, entry: AuditEntry, context: Context) -> Value:
+    if entry.action == "delete_photo":
+        return Value(f"ảnh số {readable(photo_id)} (đã xóa)")
     inspection = context.inspections.get(entry.entity_id)
     if isinstance(photo_id, int) and inspection is not None and can_view(context.viewer, inspection):
         return Value("Xem ảnh", link=Link("inspections.photo", {"inspection_id": inspection.id,
@@ -470,6 +483,7 @@ FORMATTERS: dict[str, Formatter] = {
     "years": _years,
     "communes": lambda v, e, c: Value("tất cả" if v is None else readable(v)),
     "copies": lambda v, e, c: Value(f"{v} bản") if isinstance(v, int) else plain(v),
+    "taken_at_source": lambda v, e, c: Value(PHOTO_TIME_SOURCES[v]),
 }
 
 

@@ -27,7 +27,7 @@ from .accounts import can_edit, can_view, require_edit, require_view
 from .audit import record
 from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, minutes_number, stored_minutes
 from .paging import PER_PAGE, Page, matching_search, paginate, search_term
-from .photos import StoredPhoto, store_photo
+from .photos import ANNEX_FOLDER, StoredPhoto, exif_segment, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
 from .transactions import retry_when_locked
@@ -496,13 +496,14 @@ def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id:
 
 
 def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any, stream: BinaryIO,
-              filename: str, photo_dir: Path, catalog: Catalog) -> Photo:
+              filename: str, photo_dir: Path, catalog: Catalog, exif: bytes | None = None) -> Photo:
+    """Store a photo of an item; `exif` is the EXIF the tablet read from the original before downscaling it."""
     inspection = get_inspection(session, actor, inspection_id)
     require_edit(actor, inspection)
     _require_draft(inspection)
     if not isinstance(item_code, str) or item_code not in checklist_of(catalog, inspection).items:
         raise Invalid("Ảnh phải gắn với một tiêu chí.", errors={"item": "mã tiêu chí không có trong checklist"})
-    stored = store_photo(stream, photo_dir)
+    stored = store_photo(stream, photo_dir, exif_segment(exif) if exif else None)
     try:
         return _attach_photo(session, actor, inspection, item_code, stored, filename)
     except BaseException:
@@ -510,17 +511,103 @@ def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any,
         raise
 
 
+# A camera clock a little ahead of the server's is normal; a time later than this is a broken clock.
+CLOCK_TOLERANCE = dt.timedelta(minutes=10)
+
+
 def _attach_photo(session: Session, actor: User, inspection: Inspection, item_code: str, stored: StoredPhoto,
                   filename: str) -> Photo:
+    uploaded = utcnow()
+    taken = stored.taken.at.astimezone(dt.timezone.utc).replace(tzinfo=None) if stored.taken.at else None
+    source = "exif" if taken is not None and taken <= uploaded + CLOCK_TOLERANCE else "upload"
+    located = stored.taken.located and inspection.team is not None and inspection.team.keep_photo_location
     photo = Photo(item_code=item_code, stored_name=stored.stored_name,
                   original_name=_clean(filename)[:255] or "anh.jpg", width=stored.width, height=stored.height,
-                  size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id)
+                  size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id, created_at=uploaded,
+                  taken_at=taken if source == "exif" else uploaded.replace(microsecond=0), taken_at_source=source,
+                  latitude=stored.taken.latitude if located else None,
+                  longitude=stored.taken.longitude if located else None)
     inspection.photos.append(photo)
-    inspection.updated_at = utcnow()
+    inspection.updated_at = uploaded
     session.flush()
-    record(session, actor, "photo", "inspection", inspection.id, item=item_code, photo=photo.id, sha256=stored.sha256)
+    record(session, actor, "photo", "inspection", inspection.id, item=item_code, photo=photo.id, sha256=stored.sha256,
+           taken_at=photo.taken_at.isoformat(), taken_at_source=source, location=located)
     session.commit()
     return photo
+
+
+MAX_CAPTION_LENGTH = 300
+# Control characters (tab and newline too: a caption is one line) and the bidi overrides that make
+# printed text read differently from the stored text.
+UNSAFE_CAPTION = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _draft_photo(session: Session, actor: User, inspection_id: int, photo_id: int) -> tuple[Inspection, Photo]:
+    """A photo of a draft the actor may edit: 404 for a photo of another inspection, 409 once finalised."""
+    inspection = get_inspection(session, actor, inspection_id)
+    require_edit(actor, inspection)
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.inspection_id != inspection.id:
+        raise NotFound("Không tìm thấy ảnh trong phiếu kiểm tra này.")
+    if inspection.locked:
+        raise Conflict("Phiếu kiểm tra đã hoàn tất: không sửa, không xóa ảnh được nữa; muốn sửa, hãy lập bản "
+                       "sửa đổi.", status=inspection.status)
+    return inspection, photo
+
+
+@retry_when_locked
+def caption_photo(session: Session, actor: User, inspection_id: int, photo_id: int, caption: Any) -> Photo:
+    """Give a photo the caption the minutes print under it (empty or null removes it)."""
+    inspection, photo = _draft_photo(session, actor, inspection_id, photo_id)
+    if caption is not None and not isinstance(caption, str):
+        raise Invalid("Chú thích ảnh chưa hợp lệ.", errors={"caption": "chú thích phải là văn bản"})
+    if caption and UNSAFE_CAPTION.search(caption):
+        raise Invalid("Chú thích ảnh chưa hợp lệ.",
+                      errors={"caption": "chú thích là một dòng chữ, không chứa ký tự điều khiển"})
+    text = _clean(caption)
+    if len(text) > MAX_CAPTION_LENGTH:
+        raise Invalid("Chú thích ảnh chưa hợp lệ.",
+                      errors={"caption": f"chú thích tối đa {MAX_CAPTION_LENGTH} ký tự (đang có {len(text)})"})
+    if text != photo.caption:
+        record(session, actor, "caption_photo", "inspection", inspection.id, item=photo.item_code, photo=photo.id,
+               caption={"from": photo.caption, "to": text})
+        photo.caption = text
+        inspection.updated_at = utcnow()  # the minutes print it: the tablets must reload
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
+    return photo
+
+
+@retry_when_locked
+def delete_photo(session: Session, catalog: Catalog, actor: User, inspection_id: int, photo_id: int,
+                 photo_dir: Path) -> tuple[int, Evaluation]:
+    """Remove a wrongly taken photo from a draft; returns the new version and the evaluation without it.
+
+    The file goes too, unless another row (a finalised revision, the demo placeholder) still uses it.
+    """
+    inspection, photo = _draft_photo(session, actor, inspection_id, photo_id)
+    record(session, actor, "delete_photo", "inspection", inspection.id, item=photo.item_code, photo=photo.id,
+           sha256=photo.sha256, caption=photo.caption)
+    stored_name = photo.stored_name
+    inspection.photos.remove(photo)
+    inspection.updated_at = utcnow()
+    try:
+        session.flush()
+        version = inspection.version
+        shared = session.scalar(select(func.count(Photo.id)).where(Photo.stored_name == stored_name))
+        evaluation = evaluate_inspection(catalog, inspection, evidence_of(inspection),
+                                         previous_of(session, inspection).for_evaluation())
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.") from None
+    if not shared:
+        for folder in (photo_dir, photo_dir / "thumbs", photo_dir / ANNEX_FOLDER):
+            (folder / stored_name).unlink(missing_ok=True)
+    return version, evaluation
 
 
 @retry_when_locked
@@ -633,7 +720,9 @@ def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspectio
         answers=[Answer(item_code=a.item_code, value=a.value, note=a.note, updated_by_id=actor.id)
                  for a in original.answers],
         photos=[Photo(item_code=p.item_code, stored_name=p.stored_name, original_name=p.original_name,
-                      width=p.width, height=p.height, size=p.size, sha256=p.sha256, uploaded_by_id=p.uploaded_by_id)
+                      width=p.width, height=p.height, size=p.size, sha256=p.sha256, uploaded_by_id=p.uploaded_by_id,
+                      caption=p.caption, taken_at=p.taken_at, taken_at_source=p.taken_at_source,
+                      latitude=p.latitude, longitude=p.longitude, created_at=p.created_at)
                 for p in original.photos],
     )
     session.add(copy)
@@ -664,6 +753,15 @@ def inspection_summary(inspection: Inspection) -> dict[str, Any]:
     }
 
 
+def photo_json(photo: Photo) -> dict[str, Any]:
+    """A photo as the API gives it: its size, caption, when it was taken (and by whose clock), where if kept."""
+    taken = photo.taken_at.replace(tzinfo=dt.timezone.utc).isoformat() if photo.taken_at else None
+    location = {"latitude": photo.latitude, "longitude": photo.longitude} if photo.latitude is not None else None
+    return {"id": photo.id, "item": photo.item_code, "width": photo.width, "height": photo.height,
+            "caption": photo.caption, "taken_at": taken, "taken_at_source": photo.taken_at_source,
+            "location": location}
+
+
 def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection) -> dict[str, Any]:
     """Everything a tablet needs to resume an inspection, or to show a finalised one."""
     detail = inspection_summary(inspection) | {
@@ -671,7 +769,7 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
         "commune_reps": [{"name": r.name, "position": r.position} for r in inspection.commune_reps],
         "plan_reference": inspection.plan_reference,
         "answers": answers_of(inspection), "notes": notes_of(inspection),
-        "photos": [{"id": p.id, "item": p.item_code, "width": p.width, "height": p.height} for p in inspection.photos],
+        "photos": [photo_json(p) for p in inspection.photos],
         "minutes_sha256": inspection.minutes_sha256, "record_sha256": inspection.record_sha256,
         "start_time": inspection.start_time, "end_time": inspection.end_time, "place": inspection.place,
         "copies": inspection.copies, "commune_opinion": inspection.commune_opinion,

@@ -8,19 +8,24 @@ every later download returns those bytes.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
 from ..domain.catalog import Catalog
-from ..models import MEMBER_ROLES, FindingRecord, Inspection, MinutesDocument
+from ..domain.checklists import VIETNAM, Checklist
+from ..models import MEMBER_ROLES, FindingRecord, Inspection, MinutesDocument, Photo
 from ..pdf import (CommuneRep, MinutesData, TeamMember, checklist_sections, finding_lines, finding_title,
                    place_date_line, render_minutes, score_lines)
-from ..pdf.minutes import LATE_LABEL, PreviousResults, RemediationLine
+from ..pdf.minutes import LATE_LABEL, PhotoLine, PreviousResults, RemediationLine
+from . import NotFound
+from .photos import annex_copy
 from .previous import Previous
 from .remediation import OPEN, STATUS_LABELS, SUBMITTED, VERIFIED
 from .units import GROUP_KIND, commune_on
@@ -35,6 +40,7 @@ class MinutesSettings:
     team_name: str = "ĐOÀN KIỂM TRA SỞ NỘI VỤ"
     place_name: str = "Hà Nội"
     number_format: str = "{seq:02d}/BB-ĐKT"  # {seq} per year, {year}, {id}
+    photo_dir: Path | None = None  # where the annex of photos reads them (the app's PHOTO_DIR); None: no images
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,10 @@ def record_digest(inspection: Inspection, content: RecordContent, review: Previo
         "scores": content.scores, "opinion": inspection.commune_opinion,
         "times": [inspection.start_time, inspection.end_time], "place": inspection.place,
     }
+    annex = [[p.sha256, p.item_code, p.caption, p.taken_at.isoformat() if p.taken_at else None, p.taken_at_source,
+              p.latitude, p.longitude] for p in inspection.photos]
+    if any(line[2] or line[3] for line in annex):  # the annex prints them; records without stay as they were
+        record["photo_annex"] = sorted(annex, key=lambda line: [str(part) for part in line])
     if review is not None:
         record["previous_results"] = {
             "number": review.number, "date": review.inspection_date.isoformat(),
@@ -120,7 +130,41 @@ def minutes_data(session: Session, catalog: Catalog, inspection: Inspection, set
         revision=inspection.revision, replaces_number=replaced, checklist_version=checklist.key,
         record_sha256=inspection.record_sha256 or "", draft=draft,
         previous_results=previous_results(session, catalog, inspection, content.findings, content.previous),
+        photos=photo_annex(checklist, inspection.photos, settings.photo_dir),
     )
+
+
+def vn_moment(moment: dt.datetime) -> str:
+    """A stored (UTC) time as dd/mm/yyyy HH:MM in Hà Nội."""
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def vn_location(latitude: float, longitude: float) -> str:
+    """"21,028200° B, 105,834333° Đ": decimal degrees with a decimal comma, north/south and east/west in words."""
+    north = f"{abs(latitude):.6f}° {'B' if latitude >= 0 else 'N'}"
+    east = f"{abs(longitude):.6f}° {'Đ' if longitude >= 0 else 'T'}"
+    return f"{north}, {east}".replace(".", ",")
+
+
+def photo_annex(checklist: Checklist, photos: list[Photo], photo_dir: Path | None) -> tuple[PhotoLine, ...]:
+    """The photos in checklist order (then as taken), numbered, with their images when the files are there."""
+    order = {code: index for index, code in enumerate(checklist.items)}
+    lines = []
+    ordered = sorted(photos, key=lambda p: (order.get(p.item_code, len(order)), p.taken_at or p.created_at, p.id))
+    for number, photo in enumerate(ordered, start=1):
+        image = None
+        if photo_dir is not None:
+            try:
+                image = annex_copy(photo_dir, photo.stored_name)
+            except NotFound:
+                image = None
+        located = photo.latitude is not None and photo.longitude is not None
+        lines.append(PhotoLine(number=number, item=photo.item_code, caption=photo.caption or "",
+                               taken=vn_moment(photo.taken_at or photo.created_at),
+                               from_camera=photo.taken_at_source == "exif",
+                               location=vn_location(photo.latitude, photo.longitude) if located else "",
+                               image=image))
+    return tuple(lines)
 
 
 LATE_CODE = "X-02"  # the rule that flags a previous finding still open past its deadline

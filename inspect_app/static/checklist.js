@@ -542,6 +542,26 @@
     }).catch(function () { return file; });
   }
 
+  // The original's EXIF segment ("Exif\0\0" + TIFF data, ≤64 KB), sent beside a downscaled copy: the
+  // canvas drops it, and the server reads the time taken (and, for a team that opted in, the place) from it.
+  function exifOf(file) {
+    if (!file.slice || !/jpe?g$/i.test(file.type || "")) return Promise.resolve(null);
+    return file.slice(0, 131072).arrayBuffer().then(function (buffer) {
+      var bytes = new DataView(buffer), at = 2;
+      if (bytes.byteLength < 4 || bytes.getUint16(0) !== 0xFFD8) return null;
+      while (at + 4 <= bytes.byteLength && bytes.getUint8(at) === 0xFF) {
+        var marker = bytes.getUint8(at + 1), length = bytes.getUint16(at + 2);
+        if (marker === 0xDA) return null;  // image data: no EXIF before it
+        if (marker === 0xE1 && at + 4 + 6 <= bytes.byteLength && bytes.getUint32(at + 4) === 0x45786966) {
+          var end = Math.min(at + 2 + length, bytes.byteLength);
+          return new Blob([buffer.slice(at + 4, end)], { type: "application/octet-stream" });
+        }
+        at += 2 + length;
+      }
+      return null;
+    }).catch(function () { return null; });
+  }
+
   function thumbSlot(code) { return form.querySelector('.photos[data-item="' + CSS.escape(code) + '"] .thumbs'); }
   function pendingThumb(entry) {
     var existing = form.querySelector('[data-queue="' + entry.key + '"]');
@@ -557,24 +577,52 @@
     if (slot) slot.appendChild(box);
     return box;
   }
-  function confirmedThumb(entry, photo) {
+  // "Chụp lúc 15/09/2020 08:45" in Hà Nội time, whatever the tablet's own zone and language.
+  function takenLabel(photo) {
+    if (!photo.taken_at) return "";
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Ho_Chi_Minh", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(photo.taken_at))
+      .forEach(function (p) { parts[p.type] = p.value; });
+    return (photo.taken_at_source === "exif" ? "Chụp lúc " : "Tải lên lúc ") +
+      parts.day + "/" + parts.month + "/" + parts.year + " " + parts.hour + ":" + parts.minute;
+  }
+  function photoCard(item, photo) {
+    var card = el("figure", "photo-card");
+    card.dataset.photoId = photo.id;
+    card.dataset.item = item;
+    card.dataset.taken = takenLabel(photo);
     var link = el("a");
     link.href = photoBase + photo.id;
     link.target = "_blank";
     link.rel = "noopener";
     var img = el("img");
-    img.alt = "Ảnh minh chứng " + entry.item;
+    img.alt = "Ảnh minh chứng " + item;
     img.width = 64; img.height = 64;
     img.src = photoBase + photo.id + "?size=thumb";
     link.appendChild(img);
+    var caption = el("figcaption");
+    caption.appendChild(el("span", "photo-caption", photo.caption || ""));
+    if (card.dataset.taken) caption.appendChild(el("span", "photo-taken", card.dataset.taken));
+    var edit = el("button", "photo-edit", "Chú thích, xóa");
+    edit.type = "button";
+    edit.dataset.photoEdit = photo.id;
+    edit.setAttribute("aria-label", "Chú thích hoặc xóa ảnh " + item);
+    card.appendChild(link);
+    card.appendChild(caption);
+    card.appendChild(edit);
+    return card;
+  }
+  function confirmedThumb(entry, photo) {
+    var card = photoCard(entry.item, photo);
     var box = form.querySelector('[data-queue="' + entry.key + '"]');
     if (box) {
       var old = box.querySelector("img");
       if (old && old.src.indexOf("blob:") === 0) URL.revokeObjectURL(old.src);
-      box.replaceWith(link);
+      box.replaceWith(card);
     } else {
       var slot = thumbSlot(entry.item);
-      if (slot) slot.appendChild(link);
+      if (slot) slot.appendChild(card);
     }
   }
 
@@ -602,6 +650,7 @@
     var data = new FormData();
     data.append("item", entry.item);
     data.append("file", entry.blob, entry.name || "anh.jpg");
+    if (entry.exif) data.append("exif", entry.exif, "exif.bin");
     return fetch(apiBase + "/photos", { method: "POST", credentials: "same-origin", headers: headers(false), body: data })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
@@ -635,14 +684,103 @@
     input.value = "";
     clearError(code);
     Promise.all(files.map(function (file, index) {
-      return downscale(file).then(function (blob) {
+      return Promise.all([downscale(file), exifOf(file)]).then(function (read) {
+        var blob = read[0];
         var entry = { key: inspectionId + "-" + Date.now() + "-" + index + "-" + Math.random().toString(36).slice(2, 8),
-                      inspection: inspectionId, item: code, blob: blob, name: file.name || "anh.jpg" };
+                      inspection: inspectionId, item: code, blob: blob, name: file.name || "anh.jpg",
+                      exif: blob !== file ? read[1] : null };
         pendingThumb(entry);
         return queuePut(entry);
       });
     })).then(flushPhotos);
   });
+
+  // ---- a photo's caption, or deleting a wrongly taken one (online only; the server refuses once finalised) ----
+  var dialog = document.getElementById("photo-dialog");
+  var captionInput = document.getElementById("photo-caption-input");
+  var dialogError = document.getElementById("photo-dialog-error");
+  var deleteConfirm = document.getElementById("photo-delete-confirm");
+  var dialogActions = document.getElementById("photo-dialog-actions");
+  var editing = null;  // the figure being edited
+  function dialogMessage(text) { dialogError.textContent = text || ""; dialogError.hidden = !text; }
+  function closeDialog() { deleteConfirm.hidden = true; dialogActions.hidden = false; editing = null; if (dialog.open) dialog.close(); }
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-photo-edit]");
+    if (!button || locked) return;
+    editing = button.closest(".photo-card");
+    document.getElementById("photo-dialog-item").textContent = editing.dataset.item;
+    var img = document.getElementById("photo-dialog-img");
+    img.src = photoBase + editing.dataset.photoId;
+    img.alt = "Ảnh minh chứng " + editing.dataset.item;
+    document.getElementById("photo-dialog-taken").textContent = editing.dataset.taken || "";
+    captionInput.value = editing.querySelector(".photo-caption").textContent;
+    dialogMessage("");
+    deleteConfirm.hidden = true;
+    dialogActions.hidden = false;
+    dialog.showModal();
+    captionInput.focus();
+  });
+  function photoRequest(method, body) {
+    var id = editing.dataset.photoId;
+    return fetch(apiBase + "/photos/" + id, { method: method, credentials: "same-origin", headers: headers(!!body),
+                                               body: body ? JSON.stringify(body) : undefined })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (b) { return { status: response.status, body: b }; });
+      }, function () { return { status: 0, body: {} }; })
+      .then(function (result) {
+        if (result.status === 400 && /CSRF/i.test(result.body.error || "")) {
+          return refreshToken().then(function (ok) { return ok ? photoRequest(method, body) : result; });
+        }
+        return result;
+      });
+  }
+  function photoRefused(result) {
+    if (result.status === 0) { dialogMessage("Mất kết nối — chưa lưu được; hãy thử lại khi có mạng."); return; }
+    if (result.status === 409 && result.body.status && result.body.status !== "draft") {
+      closeDialog(); lockForm(result.body.error); return;
+    }
+    var errors = result.body.errors || {};
+    dialogMessage(errors.caption || result.body.error || "Chưa lưu được, vui lòng thử lại.");
+  }
+  captionInput.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); document.getElementById("photo-caption-save").click(); }
+  });
+  document.getElementById("photo-caption-save").addEventListener("click", function () {
+    if (!editing) return;
+    var card = editing;
+    photoRequest("PATCH", { caption: captionInput.value }).then(function (result) {
+      if (result.status !== 200) { photoRefused(result); return; }
+      card.querySelector(".photo-caption").textContent = result.body.caption;
+      if (typeof result.body.version === "number") version = result.body.version;
+      setStatus("saved", "Đã lưu chú thích ảnh lúc " + hhmm(new Date()));
+      closeDialog();
+    });
+  });
+  document.getElementById("photo-delete").addEventListener("click", function () {
+    dialogActions.hidden = true;
+    deleteConfirm.hidden = false;
+    document.getElementById("photo-delete-cancel").focus();
+  });
+  document.getElementById("photo-delete-cancel").addEventListener("click", function () {
+    deleteConfirm.hidden = true;
+    dialogActions.hidden = false;
+  });
+  document.getElementById("photo-delete-go").addEventListener("click", function () {
+    if (!editing) return;
+    var card = editing;
+    photoRequest("DELETE").then(function (result) {
+      if (result.status !== 200 && result.status !== 404) { photoRefused(result); return; }
+      card.remove();  // 404: someone else deleted it already
+      if (result.status === 200) {
+        version = result.body.version;
+        renderResult(result.body);
+      }
+      setStatus("saved", "Đã xóa ảnh lúc " + hhmm(new Date()));
+      closeDialog();
+    });
+  });
+  document.getElementById("photo-dialog-close").addEventListener("click", closeDialog);
+  dialog.addEventListener("cancel", function () { editing = null; deleteConfirm.hidden = true; dialogActions.hidden = false; });
 
   // ---- finalising ----------------------------------------------------------------------------------
   var finalizeButton = document.getElementById("finalize");
@@ -787,7 +925,7 @@
     form.dataset.editable = "0";
     document.body.classList.add("is-locked");
     form.querySelectorAll("input, textarea, select, button").forEach(function (control) { control.disabled = true; });
-    form.querySelectorAll(".photo-btn, [data-clear]").forEach(function (node) { node.hidden = true; });
+    form.querySelectorAll(".photo-btn, .photo-edit, [data-clear]").forEach(function (node) { node.hidden = true; });
     form.querySelectorAll(".note-toggle").forEach(function (node) {
       var box = document.getElementById(node.getAttribute("aria-controls"));
       node.hidden = true;

@@ -258,14 +258,44 @@ def save_answers(inspection_id: int):
 @blueprint.post("/inspections/<int:inspection_id>/photos")
 @login_required
 def add_photo(inspection_id: int):
-    """Attach a photo to an item (multipart: item, file); it is stored re-encoded at ≤1600 px."""
+    """Attach a photo to an item (multipart: item, file, optional exif); stored re-encoded at ≤1600 px."""
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("Chưa chọn ảnh.", errors={"file": "thiếu tệp ảnh (trường file, multipart/form-data)"})
+    exif = request.files.get("exif")
     photo = inspections.add_photo(db.session, _actor(), inspection_id, request.form.get("item"), upload.stream,
-                                  upload.filename or "", Path(current_app.config["PHOTO_DIR"]), _catalog())
-    return jsonify({"id": photo.id, "item": photo.item_code, "width": photo.width, "height": photo.height,
-                    "version": photo.inspection.version}), 201
+                                  upload.filename or "", _photo_dir(), _catalog(),
+                                  exif.stream.read(MAX_EXIF_READ) if exif is not None else None)
+    return jsonify(inspections.photo_json(photo) | {"version": photo.inspection.version}), 201
+
+
+MAX_EXIF_READ = 64 * 1024 + 1  # one byte more than services.photos accepts, so too long is refused
+
+
+def _photo_dir() -> Path:
+    return Path(current_app.config["PHOTO_DIR"])
+
+
+@blueprint.patch("/inspections/<int:inspection_id>/photos/<int:photo_id>")
+@login_required
+def caption_photo(inspection_id: int, photo_id: int):
+    """Set a photo's caption (one line, ≤300 characters; empty removes it) while the inspection is a draft."""
+    data = _json_object()
+    unknown = set(data) - {"caption"}
+    if unknown or "caption" not in data:
+        raise Invalid("Dữ liệu không hợp lệ.", errors={key: "trường không hợp lệ" for key in unknown}
+                      | ({} if "caption" in data else {"caption": "thiếu chú thích"}))
+    photo = inspections.caption_photo(db.session, _actor(), inspection_id, photo_id, data["caption"])
+    return jsonify(inspections.photo_json(photo) | {"version": photo.inspection.version})
+
+
+@blueprint.delete("/inspections/<int:inspection_id>/photos/<int:photo_id>")
+@login_required
+def delete_photo(inspection_id: int, photo_id: int):
+    """Remove a wrongly taken photo from a draft; answers the new version and the evaluation without it."""
+    version, evaluation = inspections.delete_photo(db.session, _catalog(), _actor(), inspection_id, photo_id,
+                                                   _photo_dir())
+    return jsonify({"version": version} | _evaluation(evaluation))
 
 
 @blueprint.post("/inspections/<int:inspection_id>/finalize")

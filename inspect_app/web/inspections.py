@@ -73,6 +73,16 @@ def vn_deadline(value: Any) -> str:
     return text
 
 
+@blueprint.app_template_filter("vn_moment")
+def vn_moment(value: Any) -> str:
+    """dd/mm/yyyy HH:MM in Hà Nội from an ISO moment with its offset (as the API gives photo times)."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if moment.tzinfo else ""
+
+
 @blueprint.app_template_filter("vn_number")
 def vn_number(value: Any, places: int = 2) -> str:
     """A score the Vietnamese way: comma decimals (72,50); a dash for none."""

@@ -60,6 +60,8 @@ READ = [{"cookieSession": []}]
 WRITE = [{"cookieSession": [], "csrfToken": []}]
 INSPECTION_ID = {"name": "inspection_id", "in": "path", "required": True, "description": "Mã phiếu kiểm tra.",
                  "schema": {"type": "integer", "minimum": 1}}
+PHOTO_ID = {"name": "photo_id", "in": "path", "required": True, "description": "Mã ảnh (trong phiếu này).",
+            "schema": {"type": "integer", "minimum": 1}}
 ACTION_ID = {"name": "action_id", "in": "path", "required": True, "description": "Mã việc khắc phục.",
              "schema": {"type": "integer", "minimum": 1}}
 PAGING = [
@@ -217,8 +219,20 @@ SCHEMAS: dict[str, Any] = {
                     "description": "Câu trả lời lần trước bằng chữ (Có, Không, 05/01/2020 …), theo mã tiêu chí."},
         "findings": {"type": "array", "items": _ref("PreviousFinding")},
     }, description="Lần kiểm tra đã hoàn tất gần nhất trước phiếu này của cùng xã."),
-    "PhotoRef": _object({"id": {"type": "integer"}, "item": CODE, "width": {"type": "integer"},
-                         "height": {"type": "integer"}}),
+    "PhotoRef": _object({
+        "id": {"type": "integer"}, "item": CODE, "width": {"type": "integer"}, "height": {"type": "integer"},
+        "caption": _string(maxLength=300, description="Chú thích in dưới ảnh trong phụ lục ảnh của biên bản; "
+                                                      "\"\" khi chưa có."),
+        "taken_at": _nullable(_string(format="date-time", description="Thời điểm chụp (UTC).")),
+        "taken_at_source": _nullable(_string(enum=["exif", "upload"], description=(
+            "exif: theo DateTimeOriginal của ảnh (giờ Hà Nội nếu ảnh không ghi múi giờ); upload: ảnh không ghi "
+            "thời điểm chụp (hoặc ghi sai, sau lúc tải lên) nên lấy thời điểm tải lên."))),
+        "location": {"oneOf": [_object({"latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                                        "longitude": {"type": "number", "minimum": -180, "maximum": 180}}),
+                               {"type": "null"}],
+                     "description": "Vị trí chụp (GPS trong EXIF), chỉ lưu khi đoàn kiểm tra đã được quản trị bật "
+                                    "`flask teams photo-location <đoàn> on`; mặc định bỏ."},
+    }),
     "InspectionDetail": {"allOf": [_ref("InspectionSummary"), _object({
         "team": {"type": "array", "items": _ref("TeamMember")},
         "commune_reps": {"type": "array", "items": _ref("Person")},
@@ -254,12 +268,17 @@ SCHEMAS: dict[str, Any] = {
         "version": {"type": "integer"}, "findings": {"type": "array", "items": _ref("Finding")},
         "scores": _ref("Scores"), "assessed": ASSESSED, "missing": {"type": "array", "items": CODE},
     }),
-    "PhotoUpload": _object({"item": CODE, "file": _string(contentMediaType="image/*",
-                                                          description="JPEG, PNG hoặc WebP, tối đa 20 MB.")}),
-    "Photo": _object({"id": {"type": "integer"}, "item": CODE, "width": {"type": "integer", "maximum": 1600},
-                      "height": {"type": "integer", "maximum": 1600},
-                      "version": {"type": "integer",
-                                  "description": "Phiên bản mới của phiếu (ảnh cũng tăng version)."}}),
+    "PhotoUpload": _object({
+        "item": CODE, "file": _string(contentMediaType="image/*", description="JPEG, PNG hoặc WebP, tối đa 20 MB."),
+        "exif": _string(contentMediaType="application/octet-stream", description=(
+            "Tùy chọn: đoạn APP1 \"Exif\\0\\0…\" (tối đa 64 KB) của ảnh gốc, khi máy tính bảng đã thu nhỏ ảnh "
+            "(canvas bỏ EXIF). Chỉ dùng để đọc thời điểm và vị trí chụp; tệp ảnh lưu lại không mang EXIF.")),
+    }, required=("item", "file")),
+    "Photo": {"allOf": [_ref("PhotoRef"), _object({
+        "version": {"type": "integer", "description": "Phiên bản mới của phiếu (ảnh cũng tăng version)."}})]},
+    "PhotoCaption": {"type": "object", "additionalProperties": False, "required": ["caption"], "properties": {
+        "caption": _nullable(_string(maxLength=300, description=(
+            "Một dòng, tối đa 300 ký tự, không chứa ký tự điều khiển; \"\" hoặc null xóa chú thích.")))}},
     "Finalised": _object({
         "id": {"type": "integer"}, "status": _string(enum=["finalised"]), "version": {"type": "integer"},
         "findings": {"type": "array", "items": _ref("Finding")}, "scores": _ref("Scores"),
@@ -407,11 +426,25 @@ PATHS: dict[str, Any] = {
         }, security=WRITE, body=_json_body("AnswersRequest"), parameters=[INSPECTION_ID], op_id="saveAnswers")},
     "/inspections/{inspection_id}/photos": {"post": _operation(
         "Đính kèm ảnh minh chứng cho một tiêu chí", "inspections", {
-            "201": _json(_ref("Photo"), "Đã lưu ảnh (thu nhỏ còn tối đa 1600 px, bỏ siêu dữ liệu)."),
+            "201": _json(_ref("Photo"), "Đã lưu ảnh (thu nhỏ còn tối đa 1600 px, bỏ siêu dữ liệu; giữ thời "
+                                        "điểm chụp và, nếu đoàn đã bật, vị trí chụp)."),
             "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND, "409": LOCKED,
             "413": _error("Tệp quá lớn."), "422": _error("Thiếu tiêu chí, thiếu tệp, hoặc tệp không phải ảnh hợp lệ."),
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="addPhoto",
         body={"required": True, "content": {"multipart/form-data": {"schema": _ref("PhotoUpload")}}})},
+    "/inspections/{inspection_id}/photos/{photo_id}": {
+        "patch": _operation("Sửa chú thích ảnh (khi phiếu còn là nháp; ghi nhật ký)", "inspections", {
+            "200": _json(_ref("Photo"), "Đã lưu chú thích."), "400": BAD_REQUEST, "401": UNAUTHORISED,
+            "403": FORBIDDEN, "404": NOT_FOUND, "409": LOCKED,
+            "422": _error("Chú thích quá dài, có ký tự điều khiển, hoặc không phải văn bản (`errors.caption`)."),
+        }, security=WRITE, body=_json_body("PhotoCaption"), parameters=[INSPECTION_ID, PHOTO_ID],
+            op_id="captionPhoto"),
+        "delete": _operation("Xóa ảnh chụp nhầm (khi phiếu còn là nháp; ghi nhật ký)", "inspections", {
+            "200": _json(_ref("Evaluation"), "Đã xóa; phiên bản mới và kết quả đánh giá không còn ảnh này "
+                                             "(có thể phát sinh E-01 “thiếu ảnh minh chứng”)."),
+            "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND, "409": LOCKED,
+        }, security=WRITE, parameters=[INSPECTION_ID, PHOTO_ID], op_id="deletePhoto"),
+    },
     "/inspections/{inspection_id}/finalize": {"post": _operation(
         "Hoàn tất: lưu phát hiện, điểm, biện pháp khắc phục và khóa phiếu", "inspections", {
             "200": _json(_ref("Finalised"), "Đã hoàn tất."), "400": BAD_REQUEST, "401": UNAUTHORISED,

@@ -1,7 +1,7 @@
 """verify comment: what the reviewer wrote when confirming a remediation
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-05 07:10:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -25,6 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from inspect_app.domain.checklists import NOT_APPLICABLE
@@ -35,7 +36,7 @@ from inspect_app.pdf import (
 )
 from inspect_app.pdf import minutes as minutes_module
 from inspect_app.pdf.fetch import StaticOnlyFetcher
-from inspect_app.pdf.minutes import closing_sentence, footer_line, vn_long_date
+from inspect_app.pdf.minutes import PhotoLine, closing_sentence, footer_line, vn_long_date
 from inspect_app.pdf.sample import ANSWERS, INSPECTION_DATE, NOTES, sample_minutes
 
 MM = 72 / 25.4  # PDF points per millimetre
@@ -504,6 +505,31 @@ def test_the_fetcher_refuses_everything_but_its_static_files(tmp_path):
     assert sorted(Path(p).name for p in allowed.values()) == sorted(
         ["minutes.css", "LiberationSerif-Regular.ttf", "LiberationSerif-Bold.ttf", "LiberationSerif-Italic.ttf",
          "LiberationSerif-BoldItalic.ttf"])
+
+
+def test_the_annex_of_photos_loads_only_the_images_it_was_given(final, http_server, fetched):
+    """A caption is text; the photos come as bytes under numbered URLs; nothing else is read."""
+    evil = hostile_strings(http_server.port)
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), (30, 120, 60)).save(out, "JPEG")
+    photos = (PhotoLine(1, "CK-01", evil[0] + " " + evil[1], "15/09/2020 08:45", True,
+                        "21,028200° B, 105,834333° Đ", out.getvalue()),
+              PhotoLine(2, "CK-01", evil[5], "15/09/2020 09:10", False, "", None))
+    data = dataclasses.replace(final, photos=photos)
+    pdf = render_minutes(data)
+    text = squash("".join(page_texts(pdf)))
+    assert squash("PHỤ LỤC: ẢNH MINH CHỨNG") in text
+    assert squash("Ảnh 1 – tiêu chí CK-01: " + evil[0] + " " + evil[1]) in text
+    assert squash("Chụp lúc 15/09/2020 08:45; vị trí chụp: 21,028200° B, 105,834333° Đ") in text
+    assert squash("Tải lên lúc 15/09/2020 09:10 (ảnh không ghi thời điểm chụp)") in text
+    assert squash("(không còn tệp ảnh)") in text and "root:" not in text
+    assert http_server.hits == []
+    annex = set(minutes_module.annex_images(data))
+    assert len(annex) == 1 and annex <= set(fetched) <= set(minutes_module._whitelist()) | annex
+    assert len(PdfReader(io.BytesIO(pdf)).pages[-1].images) == 1
+    fetcher = StaticOnlyFetcher(minutes_module._whitelist()).with_images(minutes_module.annex_images(data))
+    with pytest.raises(ForbiddenURL):
+        fetcher.fetch(next(iter(annex)).replace("1.jpg", "2.jpg"))
 
 
 def test_a_forbidden_url_stops_the_rendering(final, http_server, monkeypatch):

@@ -49,6 +49,12 @@ class Api:
     def put(self, path: str, csrf: bool = True, **kwargs):
         return self.client.put(URL + path, headers=self.headers(csrf) | kwargs.pop("headers", {}), **kwargs)
 
+    def patch(self, path: str, csrf: bool = True, **kwargs):
+        return self.client.patch(URL + path, headers=self.headers(csrf) | kwargs.pop("headers", {}), **kwargs)
+
+    def delete(self, path: str, csrf: bool = True, **kwargs):
+        return self.client.delete(URL + path, headers=self.headers(csrf) | kwargs.pop("headers", {}), **kwargs)
+
     def create(self, **overrides) -> int:
         response = self.post("/inspections", json=NEW_INSPECTION | overrides)
         assert response.status_code == 201, response.get_json()
@@ -69,9 +75,16 @@ class Api:
             assert patched.status_code == 200, patched.get_json()
         return self.post(f"/inspections/{inspection_id}/finalize")
 
-    def photo(self, inspection_id: int, item: str, data: bytes, filename: str = "anh.jpg"):
+    def photo(self, inspection_id: int, item: str, data: bytes, filename: str = "anh.jpg", exif: bytes | None = None):
+        extra = {"exif": (io.BytesIO(exif), "exif.bin")} if exif is not None else {}
         return self.post(f"/inspections/{inspection_id}/photos", content_type="multipart/form-data",
-                         data={"item": item, "file": (io.BytesIO(data), filename)})
+                         data={"item": item, "file": (io.BytesIO(data), filename)} | extra)
+
+    def caption(self, inspection_id: int, photo_id: int, caption, csrf: bool = True):
+        return self.patch(f"/inspections/{inspection_id}/photos/{photo_id}", csrf=csrf, json={"caption": caption})
+
+    def delete_photo(self, inspection_id: int, photo_id: int, csrf: bool = True):
+        return self.delete(f"/inspections/{inspection_id}/photos/{photo_id}", csrf=csrf)
 
 
 def compliant_doc() -> dict:

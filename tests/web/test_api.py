@@ -369,7 +369,9 @@ def test_a_large_photo_is_stored_downscaled(app):
     with Image.open(path) as saved:
         assert saved.format == "JPEG" and saved.size == (1600, 1200)
     detail = api.get(f"/inspections/{inspection}").get_json()
-    assert detail["photos"] == [{"id": body["id"], "item": "CK-01", "width": 1600, "height": 1200}]
+    assert [{key: photo[key] for key in ("id", "item", "width", "height", "caption", "taken_at_source", "location")}
+            for photo in detail["photos"]] == [{"id": body["id"], "item": "CK-01", "width": 1600, "height": 1200,
+                                                "caption": "", "taken_at_source": "upload", "location": None}]
     assert detail["version"] == 2  # a photo changes the inspection: the tablet must use the new version
 
 
@@ -575,8 +577,14 @@ def test_real_responses_match_the_documented_schemas(app):
     check(api.answer(inspection, {"TG-01": 1}, 2), f"{item}/answers", "put")
     check(api.put(f"/inspections/{inspection}/answers", csrf=False, json={"base_version": 2}), f"{item}/answers",
           "put")
-    check(api.photo(inspection, "CK-01", jpeg()), f"{item}/photos", "post")
+    uploaded = api.photo(inspection, "CK-01", jpeg())
+    check(uploaded, f"{item}/photos", "post")
     check(api.photo(inspection, "CK-01", b"not an image"), f"{item}/photos", "post")
+    photo, spare = f"{item}/photos/{{photo_id}}", api.photo(inspection, "CK-01", jpeg()).get_json()["id"]
+    check(api.caption(inspection, uploaded.get_json()["id"], "Bảng tin"), photo, "patch")
+    check(api.caption(inspection, uploaded.get_json()["id"], "x" * 301), photo, "patch")
+    check(api.delete_photo(inspection, spare), photo, "delete")
+    check(api.delete_photo(inspection, spare), photo, "delete")
     check(api.get(f"/inspections/{inspection}"), item, "get")
     check(api.get("/inspections"), "/inspections", "get")
     check(api.get("/inspections?q=phuc%20xa&per_page=1&page=3"), "/inspections", "get")

@@ -16,7 +16,7 @@ from test_pages import login
 import inspect_app
 from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, FindingRecord, RemediationAction, User
-from inspect_app.services import accounts
+from inspect_app.services import accounts, teams
 from inspect_app.services.audit_log import audit_page
 from inspect_app.services.audit_view import ACTION_FIELD_LABELS, ACTION_LABELS, FIELD_LABELS, Row, present
 
@@ -138,7 +138,12 @@ def make_trail(app) -> dict[str, int]:
     inspection = inspector.create()
     inspector.answer(inspection, {"TG-01": "no"}, notes={"TG-01": "Chưa niêm yết"})
     inspector.answer(inspection, compliant_doc()["answers"] | VARIED)
-    assert inspector.photo(inspection, "TG-01", jpeg()).status_code == 201
+    kept = inspector.photo(inspection, "TG-01", jpeg())
+    assert kept.status_code == 201
+    assert inspector.caption(inspection, kept.get_json()["id"], "Lịch tiếp công dân niêm yết").status_code == 200
+    wrong = inspector.photo(inspection, "CK-01", jpeg()).get_json()["id"]
+    assert inspector.caption(inspection, wrong, "Chụp nhầm").status_code == 200
+    assert inspector.delete_photo(inspection, wrong).status_code == 200
     for details in ({"place": "Trụ sở UBND phường", "start_time": "08:30"},
                     {"place": "Hội trường UBND phường Phúc Xá", "copies": 3, "end_time": "11:00"}):
         response = inspector.client.patch(f"{URL}/inspections/{inspection}", json=details,
@@ -164,6 +169,7 @@ def make_trail(app) -> dict[str, int]:
         accounts.create_user(db.session, "commune-truc-bach", "MatKhau@2025", "Nguyễn Thị Hoa", "commune",
                              commune_code="00004")
         admin = user("admin")
+        teams.set_photo_location(db.session, admin, "Đoàn kiểm tra số 1 - Sở Nội vụ", True)
         # the actions no API call above makes: as their services write them
         db.session.add_all([
             AuditEntry(user_id=admin.id, username="admin", action="seed_demo", entity="inspection", entity_id=None,
@@ -244,6 +250,21 @@ def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(db_
     assert photo.lines[1].after.link.endpoint == "inspections.photo"
     digest = photo.lines[2]
     assert digest.label == "Mã băm SHA-256" and digest.after.text.endswith("…") and len(digest.after.full) == 64
+
+    assert re.fullmatch(r"Thời điểm chụp: \d{2}/\d{2}/20\d{2} \d{2}:\d{2}", text(photo.lines[3]))
+    assert lines(photo)[4:] == ["Nguồn thời điểm chụp: theo thời điểm tải lên", "Lưu vị trí chụp: Không"]
+    captioned, captioned_wrong = seen["Sửa chú thích ảnh"]
+    assert lines(captioned)[0].startswith("Tiêu chí: TG-01 · ")
+    assert lines(captioned)[2:] == ["Chú thích ảnh: (trống) → Lịch tiếp công dân niêm yết"]
+    deleted = seen["Xóa ảnh minh chứng"][0]
+    assert deleted.target.name == "Phường Phúc Xá 15/09/2020"
+    assert lines(deleted)[0].startswith("Tiêu chí: CK-01 · ")
+    assert re.fullmatch(r"Ảnh: ảnh số \d+ \(đã xóa\)", lines(deleted)[1])
+    assert deleted.lines[2].label == "Mã băm SHA-256" and len(deleted.lines[2].after.full) == 64
+    assert lines(deleted)[3] == "Chú thích ảnh: Chụp nhầm"
+    located = seen["Đổi thiết lập lưu vị trí chụp ảnh của đoàn"][0]
+    assert (located.target.kind, located.who.username) == ("Đoàn kiểm tra", "admin")
+    assert lines(located) == ["Đoàn kiểm tra: Đoàn kiểm tra số 1 - Sở Nội vụ", "Lưu vị trí chụp ảnh: Không → Có"]
 
     set_once, changed = seen["Sửa thông tin biên bản"]
     assert lines(set_once) == ["Giờ bắt đầu: (trống) → 08:30", "Địa điểm: (trống) → Trụ sở UBND phường"]

@@ -379,7 +379,8 @@ def test_checklist_has_one_control_per_item_named_by_its_code(app, client, catal
         assert (photo["type"], photo["accept"], photo["capture"]) == ("file", "image/*", "environment")
     details = {"start_time", "end_time", "copies", "place", "plan_reference", "commune_opinion",
                "commune_refusal_reason", "team_refusal_reason"}
-    assert set(by_name) == {"csrf_token"} | details  # the logout and minutes-details forms; nothing else
+    # the logout and minutes-details forms and the photo dialog's caption; nothing else
+    assert set(by_name) == {"csrf_token", "photo-caption"} | details
     assert html.count('class="guidance"') == len(checklist.items)
     assert "Hướng dẫn kiểm tra:" in html
     assert 'data-api-base="/api/v1/inspections/%d"' % inspection_id in html

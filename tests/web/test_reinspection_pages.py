@@ -214,7 +214,8 @@ def test_the_checklist_shows_the_previous_answers_and_findings(app, catalog):
     codes = set(catalog.checklist("papi-xa", 1).items)
     details = {"start_time", "end_time", "copies", "place", "plan_reference", "commune_opinion",
                "commune_refusal_reason", "team_refusal_reason"}
-    assert names == codes | {f"note-{c}" for c in codes} | {f"photo-{c}" for c in codes} | details | {"csrf_token"}
+    assert names == codes | {f"note-{c}" for c in codes} | {f"photo-{c}" for c in codes} | details | {
+        "csrf_token", "photo-caption"}
     assert re.search(r'name="TG-01" value="yes" checked', tg01)
     plain = client.get(f"/inspections/{first}").get_data(as_text=True)
     assert "Lần trước (" not in plain and 'id="previous"' not in plain  # no previous inspection: nothing shown
