@@ -401,6 +401,10 @@ def test_list_page_filters_sorts_and_marks_overdue_rows(app, setup):
     commune_parsed = Parsed(commune_page)
     assert commune_parsed.named("district") is None and commune_parsed.named("commune") is None
     assert len(re.findall(r'<tr class="rem-', commune_page)) == 10
+    # E-01 and J-01 rows say which items they are about; a finding that is its own item does not repeat it
+    named = re.findall(r'<span class="muted-inline rem-items">Tiêu chí: ([^<]+)</span>', commune_page)
+    assert "CK-03, CK-05" in named and len(named) == commune_page.count("<b class=\"code\">E-01</b>") + 1
+    assert "Tiêu chí: GT-03<" not in commune_page
     assert re.findall(r'<tr class="rem-', page_client(app, "district-hoankiem").get("/remediations")
                       .get_data(as_text=True)) == ["<tr class=\"rem-"] * 6  # Phúc Tân: TG-01 and five E-01
 
