@@ -67,6 +67,11 @@ def today_in_vietnam(now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(dt.timezone.utc)).astimezone(VIETNAM).date()
 
 
+def day_in_vietnam(moment: dt.datetime) -> dt.date:
+    """The calendar date in Hà Nội of a timestamp; a naive one is a stored UTC time."""
+    return moment.replace(tzinfo=moment.tzinfo or dt.timezone.utc).astimezone(VIETNAM).date()
+
+
 def format_vn_date(day: dt.date | None) -> str:
     """dd/mm/yyyy, the only date format Vietnamese officials read."""
     return day.strftime("%d/%m/%Y") if day else ""

@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
-from ..domain.checklists import NOT_APPLICABLE, VIETNAM, Checklist, today_in_vietnam
+from ..domain.checklists import NOT_APPLICABLE, VIETNAM, Checklist, day_in_vietnam, today_in_vietnam
 from ..domain.vn_format import format_vn_decimal
 from ..extensions import db
 from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, Photo, User
@@ -54,7 +54,7 @@ def vn_date(value: Any) -> str:
     if not value:
         return ""
     if isinstance(value, dt.datetime):
-        value = value.replace(tzinfo=value.tzinfo or dt.timezone.utc).astimezone(VIETNAM)
+        value = day_in_vietnam(value)
     elif isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value[:10])

@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, SearchField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain.checklists import VIETNAM, format_vn_date, today_in_vietnam
+from ..domain.checklists import day_in_vietnam, format_vn_date, today_in_vietnam
 from ..extensions import db
 from ..models import User
 from ..services import Conflict, Invalid, NotFound
@@ -194,11 +194,6 @@ def export():
     return response
 
 
-def _vn_day(value: dt.datetime | None) -> dt.date | None:
-    """A stored UTC timestamp as the calendar day in Hà Nội."""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(VIETNAM).date() if value else None
-
-
 def _workbook(rows: list, as_of: dt.date) -> bytes:
     """One sheet, one row per action: Vietnamese headers, real dates (dd/mm/yyyy), filters, frozen header."""
     columns = [  # header, width, kind
@@ -231,7 +226,8 @@ def _workbook(rows: list, as_of: dt.date) -> bytes:
             finding.code, ", ".join(service.dimensions_of(action)), finding.title, finding.remediation,
             finding.responsible, action.deadline, service.STATUS_LABELS.get(action.status, action.status),
             _days_late(action.deadline, as_of) if overdue else None, len(action.evidence),
-            _vn_day(action.submitted_at), _vn_day(action.verified_at), action.return_reason or "", action.id,
+            action.submitted_at and day_in_vietnam(action.submitted_at),
+            action.verified_at and day_in_vietnam(action.verified_at), action.return_reason or "", action.id,
         ]
         row = number + 1
         for index, ((_, _, kind), value) in enumerate(zip(columns, values), start=1):
