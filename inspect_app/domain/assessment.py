@@ -14,7 +14,8 @@ from .checklists import NOT_APPLICABLE, AnswerError, Checklist, parse_iso_date, 
 from .deadlines import WorkingCalendar
 from .rules import ESCALATION, Finding, Rule, RuleSet
 
-PREVIOUS_STATUSES = ("open", "submitted", "verified")
+# A previous finding's remediation status, and its name on the follow-up pages and in rule conditions.
+PREVIOUS_STATUSES = {"open": "Chưa khắc phục", "submitted": "Chờ xác nhận", "verified": "Đã khắc phục"}
 DOCUMENT_KEYS = {"checklist", "checklist_version", "inspection_date", "commune", "answers", "evidence", "previous"}
 
 

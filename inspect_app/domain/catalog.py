@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from .checklists import ANSWER_TYPES, DUE_KINDS, Checklist, Choice, Due, Item, ScoringPolicy, Section
+from .conditions import ConditionError, compile_condition
 from .deadlines import CalendarError, DeadlinePolicy, WorkingCalendar
 from .legal import Article, Citation, Instrument, LegalRegister
 from .periods import Period, uncovered_days
@@ -574,7 +575,7 @@ class _ConditionChecker:
 
 
 RULE_KEYS = {"id", "code", "items", "kind", "severity", "title", "remediation", "responsible", "legal_basis",
-             "deadline", "effective_from", "effective_to", "measures", "all", "any", "repeatable"}
+             "deadline", "effective_from", "effective_to", "measures", "all", "any", "condition", "repeatable"}
 
 
 def _judged_period(checklist: Checklist, measures: str) -> Period:
@@ -642,8 +643,9 @@ def _rule(node: Any, checklist: Checklist, register: LegalRegister, p: _Problems
     repeatable = node.get("repeatable", True)
     if not isinstance(repeatable, bool):
         p.add(node, f"{what}: 'repeatable' phải là true hoặc false")
-    condition = {k: node[k] for k in ("all", "any") if k in node}
-    _ConditionChecker(items, p, node, what).check(condition)
+    condition = _condition(node, items, p, what)
+    if condition is not None:
+        _ConditionChecker(items, p, node, what).check(condition)
     basis = _citations(node, "legal_basis", register, p, what)
     _check_basis(basis, (start, end), register, p, node, what)
     return Rule(
@@ -651,8 +653,24 @@ def _rule(node: Any, checklist: Checklist, register: LegalRegister, p: _Problems
         title=_text(node, "title", p, what), remediation=_text(node, "remediation", p, what),
         responsible=_text(node, "responsible", p, what) if "responsible" in node else "Chủ tịch UBND xã",
         legal_basis=basis, deadline=deadline, effective_from=start, effective_to=end,
-        condition=_plain(condition), repeatable=bool(repeatable), measures=measures,
+        condition=_plain(condition or {}), repeatable=bool(repeatable), measures=measures,
     )
+
+
+def _condition(node: dict, items: dict[str, Item], p: _Problems, what: str) -> dict[str, Any] | None:
+    """The rule's condition in durable JSON: written as such (all/any), or in words (condition:) and compiled;
+    None when the words do not compile (the problem is already listed)."""
+    json_form = {k: node[k] for k in ("all", "any") if k in node}
+    if "condition" not in node:
+        return json_form
+    if json_form:
+        p.add(node, f"{what}: dùng một trong hai: 'condition' (điều kiện bằng lời) hoặc all/any, không cả hai")
+        return json_form
+    try:
+        return compile_condition(node["condition"], items)
+    except ConditionError as error:
+        p.add(node, f"{what}: điều kiện {node['condition']!r}: {error}")
+        return None
 
 
 def _plain(value: Any) -> Any:

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Mapping
 from sqlalchemy import String, case, cast, false, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from ..domain.assessment import PREVIOUS_STATUSES
 from ..domain.checklists import AnswerError, parse_iso_date
 from ..models import (FINALISED, SUPERSEDED, FindingRecord, Inspection, MinutesDocument, RemediationAction,
                       RemediationEvidence, User, utcnow)
@@ -33,9 +34,7 @@ from .transactions import retry_when_locked
 OPEN, SUBMITTED, VERIFIED = "open", "submitted", "verified"
 STATUSES = (OPEN, SUBMITTED, VERIFIED, SUPERSEDED)
 STATUS_LABELS = {
-    OPEN: "Chưa khắc phục",
-    SUBMITTED: "Chờ xác nhận",
-    VERIFIED: "Đã khắc phục",
+    **PREVIOUS_STATUSES,  # open, submitted, verified
     SUPERSEDED: "Không còn áp dụng",  # its finding is not in the revision that replaced the inspection
 }
 DIMENSIONS = {

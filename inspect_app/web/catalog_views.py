@@ -5,7 +5,8 @@ import datetime as dt
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from ..domain.checklists import today_in_vietnam
+from ..domain.checklists import Checklist, today_in_vietnam
+from ..domain.conditions import ConditionError, describe_condition
 from ..domain.rules import KINDS
 from ..domain.vn_format import parse_vn_date
 
@@ -52,8 +53,19 @@ def checklist(checklist_id: str):
     by_item = {code: [r for r in rules if r.code == code] for code in found.items}
     cross_cutting = [r for r in rules if r.code not in found.items]
     return render_template("catalog/checklist.html", checklist=found, day=day, error=error, rules_by_item=by_item,
-                           cross_cutting=cross_cutting, kind_labels=KIND_LABELS,
+                           cross_cutting=cross_cutting, kind_labels=KIND_LABELS, conditions=_in_words(rules, found),
                            versions=catalog.checklists[found.id]), 422 if error else 200
+
+
+def _in_words(rules, checklist: Checklist) -> dict[str, str]:
+    """Each rule's condition as a jurist reads it; a condition the language cannot say is left out."""
+    words = {}
+    for rule in rules:
+        try:
+            words[rule.id] = describe_condition(rule.condition, checklist.items)
+        except ConditionError:
+            continue
+    return words
 
 
 @blueprint.get("/legal")

@@ -528,3 +528,12 @@ def test_a_stored_timestamp_reads_as_its_day_in_hanoi():
     assert vn_date(dt.datetime(2026, 12, 4, 18, 30)) == "05/12/2026"
     assert vn_date(dt.datetime(2026, 12, 4, 16, 59)) == "04/12/2026"
     assert (vn_date(dt.date(2026, 12, 4)), vn_date("2026-12-04"), vn_date(None)) == ("04/12/2026", "04/12/2026", "")
+
+
+def test_the_criteria_page_shows_each_rule_condition_in_words(app, client):
+    login(client, "inspector")
+    page = client.get("/checklists/papi-xa?date=15/09/2025").get_data(as_text=True)  # J-01 ends 31/12/2025
+    assert 'Điều kiện: <code class="condition">TG-02 &lt; 4</code>' in page
+    assert 'CK-03 = &#34;Có&#34; và CK-05 = &#34;Không&#34;' in page
+    assert 'trạng thái(phát hiện lần trước) &lt;&gt; &#34;Đã khắc phục&#34;' in page
+    assert "{&#34;item&#34;" not in page and "$and" not in page  # never the engine's JSON
