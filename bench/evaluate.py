@@ -5,7 +5,12 @@
 Generates --n realistic answer sets (seeded, bench/answer_sets.py), warms up, then times every
 call once (single thread): median, p95, evaluations per second. Then reads VmRSS from
 /proc/self/status before and after --rss-evals further evaluations and prints the growth.
-Targets: median ≤ 2 ms, RSS growth ≤ 5 MB. With --check the exit status is 1 when one is missed.
+Then times the same answer sets through the engine adapter and through a plain-Python evaluation
+of the same compiled rules (bench/plain_rules.py), interleaved call by call in the same run, and
+prints both medians and their ratio, for the rule firing alone and for the whole evaluation (after
+checking that both give the same result on every set).
+Targets: median ≤ 2 ms, RSS growth ≤ 5 MB, whole evaluation ≤ 3× the plain-Python one. With
+--check the exit status is 1 when one is missed.
 """
 from __future__ import annotations
 
@@ -23,12 +28,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import plain_rules  # noqa: E402
 from bench.answer_sets import answer_sets  # noqa: E402
 from bench.stats import percentile, rss_kb  # noqa: E402
 from inspect_app import evaluate  # noqa: E402
+from inspect_app.domain.assessment import build_facts, parse_document  # noqa: E402
+from inspect_app.evaluation import cached_catalog, catalog_root, evaluate_input  # noqa: E402
+from inspect_app.engine import get_engine  # noqa: E402
 
 MEDIAN_TARGET_MS = 2.0
 RSS_TARGET_MB = 5.0
+RATIO_TARGET = 3.0
 MIN_SETS = 1000
 
 
@@ -83,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     rss_after = rss_kb()
     growth_mb = (rss_after - rss_before) / 1024
 
+    versus = engine_versus_plain(docs)
+
     median_ok, rss_ok = median_ms <= MEDIAN_TARGET_MS, growth_mb <= RSS_TARGET_MB
+    ratio_ok = versus["evaluation_ratio"] <= RATIO_TARGET
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(f"inspect_app.evaluate benchmark — Python {platform.python_version()}, "
           f"durable_rules {metadata.version('durable_rules')}, {os.cpu_count()} CPU, "
@@ -98,9 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RSS:                {rss_before / 1024:.1f} MB before, {rss_after / 1024:.1f} MB after "
           f"{args.rss_evals:,} evaluations → growth {growth_mb:+.2f} MB "
           f"(checkpoints: {', '.join(f'{kb / 1024:.1f}' for kb in checkpoints)} MB)")
+    print(f"engine vs plain:    firing median {versus['fire_engine_ms']:.3f} ms vs {versus['fire_plain_ms']:.3f} ms "
+          f"(×{versus['fire_ratio']:.2f}); whole evaluation {versus['evaluation_engine_ms']:.3f} ms vs "
+          f"{versus['evaluation_plain_ms']:.3f} ms (×{versus['evaluation_ratio']:.2f}); same result on all {len(docs)} sets")
     print("targets:")
     print(f"  median ≤ {MEDIAN_TARGET_MS:g} ms:      {median_ms:.3f} ms  {'MET' if median_ok else 'NOT MET'}")
     print(f"  RSS growth ≤ {RSS_TARGET_MB:g} MB:  {growth_mb:+.2f} MB  {'MET' if rss_ok else 'NOT MET'}")
+    print(f"  engine ≤ {RATIO_TARGET:g}× plain:     ×{versus['evaluation_ratio']:.2f}  {'MET' if ratio_ok else 'NOT MET'}")
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -108,9 +125,36 @@ def main(argv: list[str] | None = None) -> int:
             "n": len(docs), "seed": args.seed, "median_ms": median_ms, "p95_ms": p95_ms,
             "evaluations_per_second": per_second, "rss_before_kb": rss_before, "rss_after_kb": rss_after,
             "rss_evaluations": args.rss_evals, "rss_growth_mb": growth_mb, "load_average": list(load),
-            "median_target_met": median_ok, "rss_target_met": rss_ok,
+            "median_target_met": median_ok, "rss_target_met": rss_ok, **versus, "ratio_target_met": ratio_ok,
         }, indent=2) + "\n", encoding="utf-8")
-    return 0 if (median_ok and rss_ok) or not args.check else 1
+    return 0 if (median_ok and rss_ok and ratio_ok) or not args.check else 1
+
+
+def engine_versus_plain(docs: list[dict]) -> dict[str, float]:
+    """Medians of the engine and of plain Python on the same parsed sets, call by call, and their ratios."""
+    catalog = cached_catalog(catalog_root())
+    engine = get_engine()
+    inputs = [parse_document(doc, catalog) for doc in docs]
+    for inspection in inputs:  # the yardstick is only fair if it is right
+        if evaluate_input(inspection, catalog).to_contract() != plain_rules.evaluate_plain(inspection, catalog):
+            raise SystemExit(f"plain-Python and engine results differ on {inspection.commune_code} "
+                             f"{inspection.inspection_date}")
+    clock = time.perf_counter_ns
+    timings: dict[str, list[float]] = {"fire_engine": [], "fire_plain": [], "evaluation_engine": [],
+                                       "evaluation_plain": []}
+    for inspection in inputs:
+        ruleset, facts, day = catalog.ruleset(inspection.checklist), build_facts(inspection), inspection.inspection_date
+        for name, call in (("fire_engine", lambda: engine.fire(ruleset, facts, day)),
+                           ("fire_plain", lambda: plain_rules.fire(ruleset, facts, day)),
+                           ("evaluation_engine", lambda: evaluate_input(inspection, catalog)),
+                           ("evaluation_plain", lambda: plain_rules.evaluate_plain(inspection, catalog))):
+            before = clock()
+            call()
+            timings[name].append((clock() - before) / 1e6)
+    result = {f"{name}_ms": statistics.median(values) for name, values in timings.items()}
+    result["fire_ratio"] = result["fire_engine_ms"] / result["fire_plain_ms"]
+    result["evaluation_ratio"] = result["evaluation_engine_ms"] / result["evaluation_plain_ms"]
+    return result
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ this adapter confines it:
 - facts asserted one at a time: a batch holding one fact that matches no rule raises
   MessageNotHandledException before any action runs and leaves the actions to a timer thread;
   one at a time, every action runs synchronously in the calling thread;
+- only facts that some pattern can match are asserted (`Screen`): each pattern's plain equality
+  tests (its item, "value": "no", "t": "previous") are necessary conditions, checked in Python
+  before the fact is serialised, so a compliant answer costs no JSON round trip and no exception;
 - exceptions raised inside actions are swallowed by durable: they are captured and re-raised.
 
 Rules never compare two facts' values (an upstream crash); the evaluator derives such values in
@@ -56,6 +59,47 @@ class Firing:
     facts: tuple[dict[str, Any], ...]
 
 
+class Screen:
+    """Which facts some pattern of a ruleset can match, from the plain equalities each pattern requires.
+
+    A pattern {"$and": [{"item": "TG-01"}, {"value": "no"}, {"$gte": {"day": …}}]} can only match a
+    fact with item TG-01 and value "no"; a pattern without equalities admits every fact. The
+    engine still decides; the screen only spares it facts that cannot match anything.
+    """
+
+    def __init__(self, compiled: dict[str, dict[str, Any]]):
+        by_item: dict[Any, list[tuple[tuple[str, Any], ...]]] = {}
+        general: list[tuple[tuple[str, Any], ...]] = []
+        for condition in compiled.values():
+            for pattern in condition.get("all") or condition.get("any") or []:
+                for expression in pattern.values():
+                    required = self._equalities(expression)
+                    if "item" in required:
+                        by_item.setdefault(required.pop("item"), []).append(tuple(required.items()))
+                    else:
+                        general.append(tuple(required.items()))
+        self._general = tuple(general)
+        self._by_item = {item: tuple(gates) + self._general for item, gates in by_item.items()}
+
+    @classmethod
+    def _equalities(cls, expression: dict[str, Any]) -> dict[str, Any]:
+        """The field = value tests of an expression that every match must pass (through nested $and)."""
+        if len(expression) != 1:
+            return {}
+        (field, value), = expression.items()
+        if field == "$and":
+            return {k: v for test in value if isinstance(test, dict) for k, v in cls._equalities(test).items()}
+        return {field: value} if not field.startswith("$") and isinstance(value, (str, int, float, bool)) else {}
+
+    def admits(self, fact: dict[str, Any]) -> bool:
+        """Whether some pattern's equalities all hold (Python's == admits more than durable's: never fewer)."""
+        gates = self._by_item.get(fact.get("item", _ABSENT), self._general)
+        return any(all(fact.get(field, _ABSENT) == value for field, value in gate) for gate in gates)
+
+
+_ABSENT = object()
+
+
 class _TimerlessHost(durable.Host):
     """A durable host whose background dispatch timers never start (they segfault, see above)."""
 
@@ -86,7 +130,7 @@ class RuleEngine:
     def __init__(self) -> None:
         self._host = _TimerlessHost()
         self._lock = threading.Lock()
-        self._names: dict[str, dict[str, Any]] = {}
+        self._names: dict[str, Screen] = {}
         self._by_object: dict[int, tuple[RuleSet, str]] = {}
         self._firings: list[Firing] = []
         self._errors: list[BaseException] = []
@@ -109,7 +153,7 @@ class RuleEngine:
             definition = {rule_id: dict(body, run=self._action(rule_id)) for rule_id, body in compiled.items()}
             definition[SENTINEL_RULE] = {"all": [{"m": {"t": SENTINEL_FACT["t"]}}], "run": self._action(SENTINEL_RULE)}
             self._host.register_rulesets({name: definition})
-            self._names[name] = compiled
+            self._names[name] = Screen(compiled)
         self._by_object[id(ruleset)] = (ruleset, name)
         return name
 
@@ -135,8 +179,11 @@ class RuleEngine:
             self._firings, self._errors = [], []
             days = {DAY_FIELDS[INSPECTION_DATE]: day.toordinal(),
                     DAY_FIELDS[PREVIOUS_MONTH]: first_day_of_previous_month(day).toordinal()}
+            screen = self._names[name]
             try:
                 for number, fact in enumerate([SENTINEL_FACT, *facts]):
+                    if number and not screen.admits(fact):
+                        continue
                     try:
                         self._host.assert_fact(name, {**fact, **days, "sid": sid, SEQUENCE_FIELD: number})
                     except durable.MessageNotHandledException:

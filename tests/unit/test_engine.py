@@ -19,11 +19,12 @@ from durable import engine as durable
 
 import inspect_app
 import inspect_app.engine as engine_module
+from bench import plain_rules
 from bench.answer_sets import answer_sets
 from inspect_app import evaluate
 from inspect_app.domain.assessment import build_facts, parse_document
 from inspect_app.domain.catalog import load_catalog
-from inspect_app.engine import SENTINEL_RULE, EngineError, RuleEngine, _TimerlessHost, compile_rule, get_engine
+from inspect_app.engine import SENTINEL_RULE, EngineError, RuleEngine, Screen, _TimerlessHost, compile_rule, get_engine
 from inspect_app.evaluation import PROJECT_ROOT, evaluate_input
 
 SID_NOT_FOUND = "309"
@@ -411,3 +412,41 @@ def test_the_compliant_inspection_leaves_nothing_behind(compliant, catalog):
     assert [f.rule_id for f in engine._firings] == [SENTINEL_RULE] and engine._errors == []
     assert_idle(engine)
     assert durable_timers() == []
+
+
+# --- the screen: only facts some pattern can match reach durable ------------------------------
+
+
+@pytest.fixture(scope="module")
+def v2_screen(catalog):
+    ruleset = catalog.rulesets["papi-xa@2"]
+    return Screen({rule.id: compile_rule(rule) for rule in ruleset.rules})
+
+
+@pytest.mark.parametrize("fact, admitted", [
+    ({"item": "TG-01", "value": "yes", "photos": 0, "evidence": False}, False),  # compliant: no rule can match
+    ({"item": "TG-01", "value": "no", "photos": 0, "evidence": False}, True),
+    ({"item": "TG-02", "value": 9, "photos": 0, "evidence": False}, True),  # a threshold: the engine decides
+    ({"item": "CK-03", "value": "yes", "photos": 0, "evidence": False}, True),  # J-01's first pattern
+    ({"item": "DT-04", "value": "yes", "photos": 0, "evidence": True}, True),  # E-01: no photo of an evidence item
+    ({"item": "DT-04", "value": "yes", "photos": 2, "evidence": True}, False),
+    ({"t": "previous", "code": "GT-03", "status": "verified"}, True),
+    ({"item": "ZZ-99", "value": "no", "photos": 1, "evidence": False}, False),  # an item no rule names
+])
+def test_the_screen_admits_exactly_the_facts_a_pattern_equality_allows(v2_screen, fact, admitted):
+    assert v2_screen.admits(fact) is admitted
+
+
+def test_the_engine_fires_exactly_as_a_plain_python_evaluation_of_the_same_rules(catalog):
+    """The screen never hides a match: 500 varied answer sets, firing for firing."""
+    def key(firings):
+        return sorted((f.rule_id, json.dumps(f.facts, sort_keys=True)) for f in firings)
+
+    fired = 0
+    for doc in answer_sets(500, seed=11):
+        inspection = parse_document(doc, catalog)
+        ruleset, facts = catalog.ruleset(inspection.checklist), build_facts(inspection)
+        by_engine = get_engine().fire(ruleset, facts, inspection.inspection_date)
+        assert key(by_engine) == key(plain_rules.fire(ruleset, facts, inspection.inspection_date))
+        fired += len(by_engine)
+    assert fired > 1000
