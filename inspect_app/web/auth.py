@@ -21,6 +21,7 @@ blueprint = Blueprint("auth", __name__)
 
 LAST_SEEN = "last_seen"  # session key: when the session was last used (Unix seconds)
 LAST_SEEN_STEP = 60  # rewrite the cookie at most once a minute, not on every request
+LOGIN_ENDPOINTS = ("auth.login", "api.login")
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,6 +47,8 @@ def end_idle_session():
     if isinstance(last_seen, int) and now - last_seen > minutes * 60:
         logout_user()
         session.pop(LAST_SEEN)
+        if request.endpoint in LOGIN_ENDPOINTS:  # logging in again: nothing to refuse
+            return None
         message = f"Phiên làm việc đã hết hạn sau {minutes} phút không thao tác; vui lòng đăng nhập lại."
         if request.path.startswith("/api/"):
             return jsonify({"error": message}), 401

@@ -121,3 +121,15 @@ def test_an_idle_api_session_answers_401_with_the_reason(app):
     expired = api.get("/session")
     assert assert_vietnamese_error(expired, 401)["error"].startswith("Phiên làm việc đã hết hạn sau 5 phút")
     assert api.get("/session").get_json() == {"error": "Vui lòng đăng nhập."}
+
+
+def test_logging_in_again_over_an_expired_session_just_works(app):
+    api = Api(app, "inspector")
+    idle(api.client, 61)
+    api.login("inspector")  # the tablet re-sends its credentials with the old cookie
+    assert api.get("/session").status_code == 200
+    client = app.test_client()
+    login(client, "admin")
+    idle(client, 61)
+    login(client, "admin")
+    assert client.get("/inspections").status_code == 200
