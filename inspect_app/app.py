@@ -12,7 +12,6 @@ from . import cli, models
 from .config import Config
 from .evaluation import PROJECT_ROOT, cached_catalog
 from .extensions import csrf, db, login_manager, migrate, tune_sqlite
-from .services.accounts import AddressThrottle
 from .web import register_blueprints
 
 
@@ -35,12 +34,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["catalog"] = cached_catalog(Path(app.config["CATALOG_DIR"]))
-    app.extensions["login_throttle"] = AddressThrottle()
     register_blueprints(app)
     cli.register(app)
     return app
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> models.User | None:
-    return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> models.User | None:
+    """The account of a session whose version is still current (User.get_id: "id:version")."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(models.User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None

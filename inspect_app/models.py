@@ -80,13 +80,34 @@ class User(UserMixin, db.Model):
     commune_code: Mapped[str | None] = mapped_column(String(10))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Part of the id a session cookie carries ("id:version"): raising it ends every session of the account.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     team: Mapped[Team | None] = relationship()
 
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: a cookie saved before logout or a password change stops
+        matching once the version is raised."""
+        return f"{self.id}:{self.session_version}"
+
+
+class LoginFailure(db.Model):
+    """Recent failed logins of one client address, or of one (address, typed username) pair.
+
+    Shared by every worker and host through the database; `key` is a SHA-256 of the address and
+    username, so no typed text (often a password typed into the wrong field) is stored.
+    services.accounts explains the policy.
+    """
+
+    __tablename__ = "login_failure"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    not_before: Mapped[dt.datetime | None] = mapped_column(DateTime)  # no password check before this time
+    last_success: Mapped[dt.datetime | None] = mapped_column(DateTime)  # pairs only: a known user at this address
 
 
 def _inspection_search_key(context) -> str:

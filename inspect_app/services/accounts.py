@@ -1,21 +1,71 @@
-"""Accounts: password checks with throttling, and who may see or change what."""
+"""Accounts: password checks slowed down against guessing, sessions, and who may see or change what.
+
+Login throttling. Failed logins are counted in the database (models.LoginFailure), so the limits
+hold across workers and hosts, under two keys:
+
+- the pair (client address, typed username): 5 attempts free, then each further attempt waits
+  15 s after the previous failure, then 30 s, 60 s… doubling up to 5 minutes;
+- the client address alone (whatever usernames it types): 20 attempts free, then the same
+  doubling delay. A username that logged in from this address in the last 30 days is exempt, so
+  someone guessing behind an office's NAT does not keep that office's users out (their pairs
+  still bound guesses at them).
+
+Nothing is locked and nothing is counted per account across addresses: a stranger guessing at
+`admin` slows down only their own address and pair, never admin's logins from elsewhere; a
+distributed guess is bounded per address. Counters forget an hour after their last failure; a
+right password clears its pair and takes its attempt back off the address.
+
+Each attempt is counted before its password is checked, in one transaction per attempt that
+either raises the counters (a conditional UPDATE … RETURNING, which serialises parallel attempts
+on the row) or refuses with 429 "Vui lòng đợi X giây rồi thử lại." and Retry-After, before any
+check. So 16 parallel wrong passwords get exactly 5 checks. Unknown usernames are counted like
+real ones and refused with the same words, status and cost (a dummy hash is checked); the one
+difference left is the exemption above, which tells only someone at the very address a user
+logged in from that the user exists.
+
+Sessions. Flask-Login keeps "id:version" in the cookie (User.get_id); logging out and changing
+the password raise User.session_version, so a cookie saved earlier no longer loads a user.
+"""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import deque
+import hashlib
+import math
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import FINALISED, ROLES, SUPERSEDED, Inspection, Team, User, utcnow
+from ..models import FINALISED, ROLES, SUPERSEDED, Inspection, LoginFailure, Team, User, utcnow
 from . import Forbidden, Invalid, ServiceError
 from .audit import record
+from .transactions import retry_when_locked
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=5)
 MIN_PASSWORD_LENGTH = 8
+WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """How many attempts are free, and how long to wait after that (see the module docstring)."""
+
+    free_per_pair: int = 5
+    free_per_address: int = 20
+    first_delay: dt.timedelta = dt.timedelta(seconds=15)
+    max_delay: dt.timedelta = dt.timedelta(minutes=5)
+    forget_after: dt.timedelta = dt.timedelta(hours=1)
+    known_for: dt.timedelta = dt.timedelta(days=30)
+
+    def delay(self, failures: int, free: int) -> dt.timedelta:
+        """The wait after the `failures`-th failure: none while free, then doubling up to the cap."""
+        if failures < free:
+            return dt.timedelta(0)
+        return min(self.first_delay * 2 ** min(failures - free, 32), self.max_delay)
+
+
+THROTTLE = ThrottlePolicy()
 
 
 class LoginRefused(ServiceError):
@@ -23,35 +73,13 @@ class LoginRefused(ServiceError):
 
 
 class TooManyAttempts(LoginRefused):
+    """Too many recent failures: wait `retry_after` seconds (sent as Retry-After)."""
+
     status = 429
 
-
-class AddressThrottle:
-    """Failed logins per client address, in memory per process.
-
-    The per-account lockout stops guessing one password; this bounds guessing across many
-    accounts from one address (and keeps one address from locking everybody out).
-    """
-
-    def __init__(self, limit: int = 20, window: dt.timedelta = dt.timedelta(minutes=15)):
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[dt.datetime]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, address: str, now: dt.datetime) -> deque[dt.datetime]:
-        failures = self._failures.setdefault(address, deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def check(self, address: str, now: dt.datetime) -> None:
-        with self._lock:
-            if len(self._recent(address, now)) >= self.limit:
-                raise TooManyAttempts("Đăng nhập sai quá nhiều lần từ địa chỉ này. Vui lòng thử lại sau 15 phút.")
-
-    def failed(self, address: str, now: dt.datetime) -> None:
-        with self._lock:
-            self._recent(address, now).append(now)
+    def __init__(self, wait: dt.timedelta):
+        self.retry_after = max(1, math.ceil(wait.total_seconds()))
+        super().__init__(f"Vui lòng đợi {self.retry_after} giây rồi thử lại.")
 
 
 def hash_password(password: str) -> str:
@@ -60,46 +88,98 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
+def _key(*parts: str) -> str:
+    """A counter's key: a digest, so that neither addresses nor typed usernames are stored as typed."""
+    text = "\n".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(text).hexdigest()
+
+
+def _insert_missing(session: Session, key: str) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(LoginFailure).values(key=key, failures=0).on_conflict_do_nothing())
+
+
+def _count_attempt(session: Session, key: str, free: int, now: dt.datetime, policy: ThrottlePolicy):
+    """Count one attempt under `key` unless it must wait; returns (failures, last_success) or raises.
+
+    The UPDATE's condition and the new wait are written under the row's lock, so a parallel
+    attempt sees them: the counter can never be overtaken."""
+    _insert_missing(session, key)
+    counted = session.execute(
+        update(LoginFailure)
+        .where(LoginFailure.key == key, or_(LoginFailure.not_before.is_(None), LoginFailure.not_before <= now))
+        .values(failures=case((LoginFailure.last_failure < now - policy.forget_after, 1),
+                              else_=LoginFailure.failures + 1),
+                last_failure=now)
+        .returning(LoginFailure.failures, LoginFailure.last_success)).one_or_none()
+    if counted is None:
+        not_before = session.scalar(select(LoginFailure.not_before).where(LoginFailure.key == key))
+        session.rollback()
+        raise TooManyAttempts(not_before - now)
+    wait = policy.delay(counted.failures, free)
+    if wait:
+        session.execute(update(LoginFailure).where(LoginFailure.key == key).values(not_before=now + wait))
+    return counted
+
+
+@retry_when_locked
 def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None, *,
-                 address: str | None = None, throttle: AddressThrottle | None = None) -> User:
-    """Check a password; after five failures in a row the account waits five minutes.
-
-    With a throttle, an address with too many recent failures is refused before any check.
-    """
+                 address: str | None = None, policy: ThrottlePolicy = THROTTLE) -> User:
+    """Check a password, counted against the client address and the (address, username) pair first."""
     now = now or utcnow()
-    if throttle and address:
-        throttle.check(address, now)
-    try:
-        return _check_password(session, username, password, now)
-    except LoginRefused:
-        if throttle and address:
-            throttle.failed(address, now)
-        raise
+    name, address = username.strip().lower(), address or "unknown"
+    pair, from_address = _key("pair", address, name), _key("address", address)
+    _, last_success = _count_attempt(session, pair, policy.free_per_pair, now, policy)
+    known = last_success is not None and last_success > now - policy.known_for
+    if not known:
+        _count_attempt(session, from_address, policy.free_per_address, now, policy)
+    session.commit()  # the attempt is counted before the (slow) check, whoever else is trying
 
-
-def _check_password(session: Session, username: str, password: str, now: dt.datetime) -> User:
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    refused = LoginRefused("Tên đăng nhập hoặc mật khẩu không đúng.")
+    user = session.scalar(select(User).where(User.username == name))
     if user is None or not user.active:
         check_password_hash(DUMMY_HASH, password)  # same work as a real check: no timing oracle
-        raise refused
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefused(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.")
+        raise LoginRefused(WRONG_CREDENTIALS)
     if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-            record(session, user, "login_locked", "user", user.id)
-        session.commit()
-        raise refused
-    user.failed_logins, user.locked_until = 0, None
+        raise LoginRefused(WRONG_CREDENTIALS)
+    session.execute(update(LoginFailure).where(LoginFailure.key == pair)
+                    .values(failures=0, not_before=None, last_success=now))
+    if not known:
+        session.execute(update(LoginFailure).where(LoginFailure.key == from_address).values(
+            failures=LoginFailure.failures - 1,
+            not_before=case((LoginFailure.failures <= policy.free_per_address, None), else_=LoginFailure.not_before)))
     record(session, user, "login", "user", user.id)
     session.commit()
     return user
 
 
 DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Invalidate every session of the account (all its devices), as logout and a password change do."""
+    session.execute(update(User).where(User.id == user.id)
+                    .values(session_version=User.session_version + 1))
+    session.refresh(user)
+
+
+def logout(session: Session, user: User) -> None:
+    """Log out: a session cookie copied before now stops working, on every device of the account."""
+    record(session, user, "logout", "user", user.id)
+    end_sessions(session, user)
+    session.commit()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> User:
+    """Change one's own password (the current one is asked again); other sessions of the account end."""
+    if not check_password_hash(user.password_hash, current):
+        raise Invalid("Mật khẩu hiện tại không đúng.", errors={"current_password": "Mật khẩu hiện tại không đúng."})
+    if new == current:
+        raise Invalid("Mật khẩu mới cần khác mật khẩu hiện tại.", errors={"new_password": "cần khác mật khẩu cũ"})
+    user.password_hash = hash_password(new)
+    end_sessions(session, user)
+    record(session, user, "change_password", "user", user.id)
+    session.commit()
+    return user
 
 
 def create_user(session: Session, username: str, password: str, full_name: str, role: str, *,

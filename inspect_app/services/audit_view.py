@@ -40,7 +40,8 @@ ACTION_LABELS = {
     "freeze_minutes": "Chốt biên bản",
     "login": "Đăng nhập",
     "logout": "Đăng xuất",
-    "login_locked": "Khóa tạm do đăng nhập sai nhiều lần",
+    "login_locked": "Khóa tạm do đăng nhập sai nhiều lần",  # recorded until migration 0009; old entries keep it
+    "change_password": "Đổi mật khẩu",
     "create_user": "Tạo tài khoản",
     "submit_evidence": "Gửi minh chứng khắc phục",
     "verify": "Xác nhận đã khắc phục",

@@ -6,17 +6,20 @@ original never counts; a re-inspection in the same year replaces the earlier one
 taken as they were (`unit_id`), so a commune code reused by the 2025 reform is not mixed up
 with the commune that held it before.
 
-Scopes follow the accounts' roles: admins and inspectors see the city, a district officer
-their district, a commune user their commune (finalised inspections only, as everywhere).
+Scopes follow the accounts' roles: admins see the city, a district officer their district, a
+commune user their commune (finalised inspections only, as everywhere). Inspectors browse the
+city, its districts and communes too, but every number counts only the inspections they may
+open (accounts.can_view): their team's and those they created. Another team's commune shows no
+inspection rather than figures whose inspections would answer 403.
 Functions return plain dataclasses; the web layer only formats them.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import and_, case, extract, func, not_, select
+from sqlalchemy import and_, case, extract, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain.catalog import Catalog
@@ -49,28 +52,37 @@ class Scope:
     code: str | None = None
     name: str = CITY_NAME
     district_code: str | None = None  # a commune seen by a district officer: only that district's rows
+    inspector_id: int | None = None  # seen by an inspector: only their team's inspections and their own
+    team_id: int | None = None
+
+    def _viewer(self) -> list[Any]:
+        """Conditions on Inspection for an inspector's view (the rule of accounts.can_view)."""
+        if self.inspector_id is None:
+            return []
+        own = Inspection.created_by_id == self.inspector_id
+        return [own if self.team_id is None else or_(Inspection.team_id == self.team_id, own)]
 
     def inspections(self) -> list[Any]:
         """Conditions on Inspection for this scope."""
         if self.level == "district":
-            return [Inspection.district_code == self.code]
+            return [Inspection.district_code == self.code, *self._viewer()]
         if self.level == "commune":
-            conditions = [Inspection.commune_code == self.code]
+            conditions = [Inspection.commune_code == self.code, *self._viewer()]
             if self.district_code:
                 conditions.append(Inspection.district_code == self.district_code)
             return conditions
-        return []
+        return self._viewer()
 
     def actions(self) -> list[Any]:
-        """Conditions on RemediationAction for this scope."""
+        """Conditions on RemediationAction (joined with its Inspection) for this scope."""
         if self.level == "district":
-            return [RemediationAction.district_code == self.code]
+            return [RemediationAction.district_code == self.code, *self._viewer()]
         if self.level == "commune":
-            conditions = [RemediationAction.commune_code == self.code]
+            conditions = [RemediationAction.commune_code == self.code, *self._viewer()]
             if self.district_code:
                 conditions.append(RemediationAction.district_code == self.district_code)
             return conditions
-        return []
+        return self._viewer()
 
 
 CITY = Scope("city")
@@ -80,11 +92,25 @@ def sees_city(user: User) -> bool:
     return user.role in ("admin", "inspector")
 
 
+def _seen_by(scope: Scope, user: User) -> Scope:
+    """The scope narrowed to what the user may open: an inspector's team's inspections and their own."""
+    if user.role == "inspector":
+        return replace(scope, inspector_id=user.id, team_id=user.team_id)
+    return scope
+
+
+def city_scope(user: User) -> Scope:
+    """The city as the user sees it (admins and inspectors only)."""
+    if not sees_city(user):
+        raise Forbidden("Bạn chỉ xem được số liệu của đơn vị mình.")
+    return _seen_by(CITY, user)
+
+
 def district_scope(session: Session, user: User, code: str) -> Scope:
     """One district's dashboard, for admins, inspectors and that district's officers."""
     if not (sees_city(user) or (user.role == "district" and user.district_code == code)):
         raise Forbidden("Bạn chỉ xem được số liệu của đơn vị mình.")
-    return Scope("district", code, area_name(session, code))
+    return _seen_by(Scope("district", code, area_name(session, code)), user)
 
 
 def area_name(session: Session, code: str) -> str:
@@ -106,8 +132,8 @@ def commune_scope(session: Session, user: User, code: str) -> Scope:
     if user.role not in ("admin", "inspector", "district", "commune"):
         raise Forbidden("Bạn không có quyền xem số liệu này.")
     district = user.district_code if user.role == "district" else None
-    name = session.scalar(select(Inspection.commune_name).where(*Scope("commune", code, district_code=district)
-                                                                .inspections())
+    scope = _seen_by(Scope("commune", code, district_code=district), user)
+    name = session.scalar(select(Inspection.commune_name).where(*scope.inspections())
                           .order_by(Inspection.inspection_date.desc(), Inspection.id.desc()).limit(1))
     if name is None:
         unit = session.scalar(select(AdminUnit).where(AdminUnit.level == "commune", AdminUnit.code == code)
@@ -117,13 +143,13 @@ def commune_scope(session: Session, user: User, code: str) -> Scope:
         if district and (unit.parent is None or unit.parent.code != district):
             raise Forbidden("Bạn chỉ xem được số liệu của các xã, phường thuộc địa bàn mình.")
         name = unit.name
-    return Scope("commune", code, name, district_code=district)
+    return replace(scope, name=name)
 
 
 def own_scope(session: Session, user: User) -> Scope:
     """The widest scope a user may see: the city, their district or their commune."""
     if sees_city(user):
-        return CITY
+        return city_scope(user)
     if user.role == "district" and user.district_code:
         return district_scope(session, user, user.district_code)
     if user.role == "commune" and user.commune_code:
@@ -458,15 +484,16 @@ def top_violations(session: Session, catalog: Catalog, scope: Scope, year: int, 
 
 
 def overview(session: Session, catalog: Catalog, scope: Scope, year: int | None, as_of: dt.date,
-             sort: str = "rank", descending: bool = False, city_trend: bool = False) -> Overview:
-    """The city or district dashboard for `year` (default: the latest year with data)."""
+             sort: str = "rank", descending: bool = False, city: Scope | None = None) -> Overview:
+    """The city or district dashboard for `year` (default: the latest year with data); a district's
+    trend is drawn beside `city`'s when given (the city as the user sees it)."""
     own_trend = trend(session, scope)
     years = [point.year for point in own_trend]  # the years with a counted inspection in scope
     if year is None or year not in years:
         year = years[-1] if years else as_of.year
     trends = [TrendSeries(scope.name, own_trend)]
-    if city_trend and scope.level != "city":
-        trends.append(TrendSeries(CITY_NAME, trend(session, CITY)))
+    if city is not None and scope.level != "city":
+        trends.append(TrendSeries(CITY_NAME, trend(session, city)))
     return Overview(
         scope=scope, year=year, years=years, as_of=as_of, coverage=coverage(session, scope, year, as_of),
         dimensions=dimension_averages(session, catalog, scope, year), histogram=histogram(session, scope, year),
@@ -511,7 +538,7 @@ def commune_view(session: Session, catalog: Catalog, scope: Scope, as_of: dt.dat
     return CommuneView(scope, as_of, history, trend(session, scope), dims, latest, actions, counts)
 
 
-__all__ = ["CITY", "Scope", "Overview", "CommuneView", "available_years", "area_scores", "commune_scope",
-           "commune_view", "coverage", "dimension_averages", "district_scope", "histogram", "latest_inspections",
-           "overdue_actions", "overdue_by_area", "overview", "own_scope", "ranking", "sees_city", "top_violations",
-           "trend"]
+__all__ = ["CITY", "Scope", "Overview", "CommuneView", "available_years", "area_scores", "city_scope",
+           "commune_scope", "commune_view", "coverage", "dimension_averages", "district_scope", "histogram",
+           "latest_inspections", "overdue_actions", "overdue_by_area", "overview", "own_scope", "ranking",
+           "sees_city", "top_violations", "trend"]

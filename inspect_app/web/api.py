@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, send_file, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from ..domain.catalog import Catalog
@@ -23,7 +23,7 @@ from ..extensions import csrf, db
 from ..models import ROLES, STATUS_LABELS, AdminUnit, User
 from ..services import Invalid, NotFound, ServiceError
 from ..services import accounts, inspections, units
-from ..services.audit import record
+from .auth import start_session
 from .listing import requested_page
 from .openapi import openapi_document
 
@@ -121,7 +121,7 @@ def _evaluation(evaluation) -> dict[str, Any]:
 @blueprint.post("/login")
 @csrf.exempt  # the client has no token yet; requiring a JSON body keeps plain cross-site forms out
 def login():
-    """Check the password (five failures lock the account for five minutes) and open a session."""
+    """Check the password (guessing is slowed down, see services.accounts) and open a session."""
     data = _json_object()
     username, password = data.get("username"), data.get("password")
     errors = {}
@@ -131,9 +131,8 @@ def login():
         errors["password"] = f"nhập mật khẩu (tối đa {MAX_PASSWORD_LENGTH} ký tự)"
     if errors:
         raise Invalid("Thông tin đăng nhập chưa hợp lệ.", errors=errors)
-    user = accounts.authenticate(db.session, username, password, address=request.remote_addr,
-                                 throttle=current_app.extensions["login_throttle"])
-    login_user(user)
+    user = accounts.authenticate(db.session, username, password, address=request.remote_addr)
+    start_session(user)
     return jsonify(_session_info(user))
 
 
@@ -141,8 +140,7 @@ def login():
 @login_required
 def logout():
     """Close the session (CSRF-protected, so another site cannot log the user out)."""
-    record(db.session, _actor(), "logout", "user", current_user.id)
-    db.session.commit()
+    accounts.logout(db.session, _actor())
     logout_user()
     return "", 204
 

@@ -132,8 +132,9 @@ def _overview_page(scope: service.Scope):
     sort = request.args.get("sort", "rank")
     descending = request.args.get("dir") == "desc"
     show_all = request.args.get("all") == "1"
+    city = service.city_scope(current_user) if service.sees_city(current_user) else None
     data = service.overview(db.session, _catalog(), scope, _year(), as_of, sort=sort, descending=descending,
-                            city_trend=service.sees_city(current_user))
+                            city=city)
     ranking = data.ranking if show_all else data.ranking[:RANKING_ROWS]
     return render_template("dashboard/overview.html", data=data, ranking=ranking, show_all=show_all,
                            warning=warning, dims=data.dimensions)
@@ -142,7 +143,8 @@ def _overview_page(scope: service.Scope):
 @blueprint.get("/dashboard")
 @login_required
 def index():
-    """The entry page: the city for admins and inspectors; others go to their district or commune."""
+    """The entry page: the city for admins and inspectors (an inspector's own inspections only); others
+    go to their district or commune."""
     scope = service.own_scope(db.session, current_user)
     if scope.level == "district":
         return redirect(url_for(".district", code=scope.code, **_query()))

@@ -39,7 +39,8 @@ def register(app: Flask) -> None:
     def service_error(error: ServiceError):
         db.session.rollback()
         body, status = error_response(error.status, error.message, **error.details)
-        headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Busy) else {}
+        retry_after = getattr(error, "retry_after", None)  # Busy, and a throttled login
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
         return body, status, headers
 
     @app.errorhandler(CSRFError)

@@ -344,11 +344,13 @@ def _json_body(name: str) -> dict[str, Any]:
 
 PATHS: dict[str, Any] = {
     "/login": {"post": _operation(
-        "Đăng nhập (không cần CSRF); sai 5 lần liên tiếp thì khóa 5 phút", "session", {
+        "Đăng nhập (không cần CSRF); sau nhiều lần sai phải đợi giữa hai lần thử (15 giây, gấp đôi dần, "
+        "tối đa 5 phút)", "session", {
             "200": _json(_ref("Session"), "Đã đăng nhập; cookie phiên được đặt."),
-            "400": BAD_REQUEST, "401": _error("Sai tên đăng nhập/mật khẩu, hoặc tài khoản đang bị khóa tạm thời."),
+            "400": BAD_REQUEST, "401": _error("Sai tên đăng nhập hoặc mật khẩu."),
             "422": INVALID,
-            "429": _error("Quá nhiều lần đăng nhập sai từ địa chỉ này trong 15 phút."),
+            "429": _error("Đăng nhập sai nhiều lần: đợi số giây trong Retry-After rồi thử lại; mật khẩu chưa được "
+                          "kiểm tra."),
         }, security=[], body=_json_body("LoginRequest"), op_id="login")},
     "/logout": {"post": _operation("Đăng xuất", "session", {
         "204": {"description": "Đã đăng xuất."}, "400": BAD_REQUEST, "401": UNAUTHORISED,
