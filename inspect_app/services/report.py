@@ -32,7 +32,7 @@ import hashlib
 import io
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ from ..domain.vn_format import parse_vn_date
 from ..models import FINALISED, SUPERSEDED, AdminUnit, FindingRecord, Inspection, RemediationAction, User
 from ..pdf import minutes as pdf_minutes
 from . import Forbidden, Invalid
-from .dashboard import (CHECKLIST, CITY, NO_DISTRICT, VN_OFFSET, Scope, ViolationRow, area_name, dimensions,
+from .dashboard import (CHECKLIST, NO_DISTRICT, VN_OFFSET, city_scope, Scope, ViolationRow, area_name, dimensions,
                         district_scope, latest_inspections, overdue_actions, sees_city)
 from .units import GROUP_KIND, in_force
 
@@ -166,7 +166,7 @@ def resolve_request(session: Session, user: User, args: Mapping[str, Any], today
         raise Invalid("Tham số báo cáo chưa hợp lệ.", errors=errors)
     if code is not None and not sees_city(user) and code != user.district_code:
         raise Forbidden("Bạn chỉ lập được báo cáo của địa bàn mình.")
-    scope = CITY if code is None else district_scope(session, user, code)
+    scope = city_scope(user) if code is None else district_scope(session, user, code)
     latest = None if args.get("from") or args.get("to") else _latest_year_with_data(session, code, today)
     if latest is not None:
         first, last = dt.date(latest, 1, 1), dt.date(latest, 12, 31)
@@ -325,7 +325,8 @@ class _InPeriod(Scope):
 
 def counted_per_year(scope: Scope, first: dt.date, last: dt.date):
     """Subquery: each unit's latest finalised inspection of each calendar year within [first, last]."""
-    return latest_inspections(_InPeriod(scope.level, scope.code, scope.name, scope.district_code, first, last))
+    narrowed = {field.name: getattr(scope, field.name) for field in fields(Scope)}  # an inspector's narrowing too
+    return latest_inspections(_InPeriod(**narrowed, first=first, last=last))
 
 
 def counted_in_period(scope: Scope, first: dt.date, last: dt.date):

@@ -3,12 +3,15 @@ their team's and their own, as accounts.can_view decides; another team's commune
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select, update
 
+from inspect_app.domain.checklists import today_in_vietnam
 from inspect_app.extensions import db
 from inspect_app.models import Inspection, Team, User
+from inspect_app.services import report as report_service
 from inspect_app.services.demo import seed_demo
 from test_dashboard import AS_OF, Page, get, login
 
@@ -74,3 +77,20 @@ def test_the_administrator_still_sees_every_team(client, two_teams):
     ranked = communes_ranked(city)
     assert any(code < "00037" for code in ranked) and any(code >= "00037" for code in ranked)
     assert "Số liệu chỉ gồm" not in city
+
+
+def test_an_inspectors_report_counts_only_their_teams_inspections(client, two_teams):
+    """The summary report follows the dashboards' rule: the city report of an inspector is their team's share."""
+    query = {"from": "01/01/2024", "to": "31/12/2024", "scope": "city"}
+    login(client, "inspector")
+    assert "Số liệu chỉ gồm các phiếu kiểm tra của đoàn mình" in get(client, "/reports?" + urlencode(query))
+    app = client.application
+    with app.app_context():
+        communes = {}
+        for username in ("inspector", "admin"):
+            actor = db.session.scalar(select(User).where(User.username == username))
+            checked = report_service.resolve_request(db.session, actor, query, today_in_vietnam())
+            report = report_service.build_report(db.session, app.extensions["catalog"], checked)
+            communes[username] = {row.commune_code for row in report.communes}
+    assert communes["inspector"] and all(code < "00037" for code in communes["inspector"])  # Ba Đình's only
+    assert any(code >= "00037" for code in communes["admin"]) and communes["inspector"] < communes["admin"]
