@@ -89,7 +89,8 @@ def test_backup_while_writes_are_pending_then_restore_into_an_empty_place(source
     pending = sqlite3.connect(database, isolation_level=None)
     pending.execute("BEGIN IMMEDIATE")  # a writer holding the lock, with a change not yet committed
     pending.execute("UPDATE user_account SET full_name = 'chưa lưu' WHERE username = 'admin'")
-    assert Path(f"{database}-wal").stat().st_size > 0
+    marker = "đã ghi vào WAL".encode()
+    assert marker in Path(f"{database}-wal").read_bytes() and marker not in database.read_bytes()
     try:
         done = run(app, "backup", str(tmp_path / "backups"))
     finally:
