@@ -9,8 +9,9 @@ gunicorn (4 workers on PostgreSQL, 1 worker with 4 threads on SQLite). Each simu
 a tablet does: logs in through the API, loads the units and the checklist, creates its draft (with a
 client_id), opens the checklist page, and answers one or two items at a time with PUT …/answers against the
 version it holds, thinking 2–8 s between taps; on a 409 it reloads the version and sends the change again, on
-a dropped connection it reloads and goes on. One phase (--burst seconds from 60% of the run) has no think
-time. At half time one gunicorn worker is killed by PID with SIGKILL.
+a dropped connection it reloads and goes on. At half time one gunicorn worker is killed by PID with SIGKILL,
+in the middle of a burst (--burst seconds) without think time, so that it dies with requests in flight.
+PUT latencies are reported apart for the burst.
 
 Passes when no response is a 5xx (or any status other than 2xx and 409) and every acknowledged answer (a PUT
 that got 200) is in the database: for each item, the stored value is the last acknowledged one, or one sent
@@ -204,9 +205,9 @@ class Inspector(threading.Thread):
         """Send one change until it is acknowledged or its fate is unknown; the version to go on with."""
         path = f"/api/v1/inspections/{self.inspection_id}/answers"
         for _ in range(5):
+            name = "PUT /api/v1/inspections/{id}/answers" + (" [burst]" if self.clock.bursting() else "")
             try:
-                status, body = self.client.call("PUT", path, "PUT /api/v1/inspections/{id}/answers",
-                                                {"answers": answers, "base_version": version})
+                status, body = self.client.call("PUT", path, name, {"answers": answers, "base_version": version})
             except Dropped:
                 self.ledger.lost(answers)
                 return self.reload()
@@ -262,8 +263,10 @@ def free_port() -> int:
 
 
 def flask(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "flask", "--app", "inspect_app", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "inspect_app", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
 def app_for(url: str, photo_dir: Path):
@@ -360,7 +363,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load after the logins")
-    parser.add_argument("--burst", type=float, default=15.0, help="seconds without think time, from 60%% of the run")
+    parser.add_argument("--burst", type=float, default=15.0, help="seconds without think time, around the kill")
     parser.add_argument("--think", type=float, nargs=2, default=(2.0, 8.0), metavar=("MIN", "MAX"))
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: 4 on PostgreSQL, 1 on SQLite)")
     parser.add_argument("--threads", type=int, help="threads per worker (default: 1 on PostgreSQL, 4 on SQLite)")
@@ -374,7 +377,7 @@ def main() -> int:
     postgres = args.backend == "postgresql"
     workers = args.workers or (4 if postgres else 1)
     threads = args.threads or (1 if postgres else 4)
-    plan = Plan(users=args.users, duration=args.duration, think=tuple(args.think), burst_start=0.6 * args.duration,
+    plan = Plan(users=args.users, duration=args.duration, think=tuple(args.think), burst_start=0.5 * args.duration - args.burst / 2,
                 burst=args.burst, kill_at=0.5 * args.duration)
     run_id = f"{os.getpid()}"
     folder = Path(tempfile.mkdtemp(prefix="inspect-load-"))
