@@ -83,8 +83,9 @@ def current_revision(session: Session) -> str | None:
     return session.scalar(text("SELECT version_num FROM alembic_version"))
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as opened:
+        return hashlib.file_digest(opened, "sha256").hexdigest()
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes, entries: list[dict[str, Any]], mtime: float) -> None:
@@ -92,7 +93,7 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes, entries: list[dict[st
     info = tarfile.TarInfo(name)
     info.size, info.mtime, info.mode = len(data), mtime, 0o644
     archive.addfile(info, io.BytesIO(data))
-    entries.append({"path": name, "size": len(data), "sha256": _sha256(data)})
+    entries.append({"path": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
 
 
 def _sqlite_snapshot(path: Path, into: Path) -> None:
@@ -175,7 +176,8 @@ def create_backup(target: Target, destination: Path, now: dt.datetime, revision:
             raise BackupError(f"Chưa hỗ trợ sao lưu cơ sở dữ liệu {target.backend}; {README_HINT}.")
         partial = Path(work) / "archive.tar.gz"
         with tarfile.open(partial, "w:gz") as archive:
-            _add(archive, member, dump.read_bytes(), entries, moment)
+            archive.add(dump, arcname=member, recursive=False)  # a private copy: streamed, not held in memory
+            entries.append({"path": member, "size": dump.stat().st_size, "sha256": _file_sha256(dump)})
             for name, directory in sorted(target.directories.items()):
                 for file in _stored_files(directory):
                     relative = file.relative_to(directory).as_posix()
@@ -210,7 +212,7 @@ def _extract(archive_path: Path, into: Path) -> dict[str, Any]:
     problems = [f"thiếu {name}" for name in sorted(set(listed) - present)]
     problems += [f"thừa {name} (không có trong {MANIFEST})" for name in sorted(present - set(listed))]
     for name in sorted(set(listed) & present):
-        if _sha256((into / name).read_bytes()) != listed[name]["sha256"]:
+        if _file_sha256(into / name) != listed[name]["sha256"]:
             problems.append(f"{name} sai SHA-256")
     if problems:
         raise BackupError(f"Bản sao lưu {archive_path} không nguyên vẹn: " + "; ".join(problems[:20]) + ".")
@@ -256,7 +258,9 @@ def restore_backup(archive_path: Path, target: Target, force: bool = False) -> R
     if occupied and not force:
         raise BackupError("Nơi khôi phục đã có dữ liệu: " + ", ".join(occupied) +
                           ". Dùng --force để ghi đè (hãy dừng ứng dụng trước).")
-    staging_root = target.sqlite_path.parent if target.backend == "sqlite" else archive_path.parent
+    # staged beside the database file (SQLite) or the first files directory, so that moving in is a rename
+    first = next(iter(target.directories.values()), archive_path)
+    staging_root = target.sqlite_path.parent if target.backend == "sqlite" else first.parent
     staging_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".restore-", dir=staging_root) as work:
         staged = Path(work)

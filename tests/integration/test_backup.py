@@ -189,7 +189,8 @@ def test_forced_restore_replaces_the_data_and_drops_the_old_wal(source, tmp_path
         assert db.session.get(Inspection, inspection_id).place != "đổi sau khi sao lưu"
 
 
-def test_postgresql_backup_restores_into_another_database(tmp_path, password_hash, catalog, postgres_url):
+def test_postgresql_backup_restores_into_another_database(tmp_path, password_hash, catalog, postgres_url,
+                                                          monkeypatch):
     """pg_dump (custom format) of a throwaway database, pg_restore into another: same rows, same minutes."""
     server = make_url(postgres_url)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -219,6 +220,10 @@ def test_postgresql_backup_restores_into_another_database(tmp_path, password_has
             assert db.session.get(Inspection, inspection_id).minutes_sha256
             assert db.session.execute(text("SELECT count(*) FROM answer")).scalar() > 50
         assert run(restored, "restore", str(archive)).exit_code == 1  # not over data without --force
+        monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump: a clear refusal, not a traceback
+        done = run(app, "backup", str(tmp_path / "again.tar.gz"))
+        assert done.exit_code == 1 and "Không tìm thấy pg_dump" in done.output and "README.md" in done.output
+        assert not (tmp_path / "again.tar.gz").exists()
     finally:
         for each in (app, restored):
             with each.app_context():
