@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import click
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
@@ -63,10 +64,12 @@ def backup_command(destination: Path) -> None:
 def restore_command(archive: Path, force: bool) -> None:
     """Restore a backup into the configured database and files directories, after checking every hash."""
     target = _target()
+    scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
     db.session.remove()
     db.engine.dispose()  # no pooled connection may keep the old database open
     try:
-        result = restore_backup(archive, target, force=force)
+        result = restore_backup(archive, target, force=force,
+                                known_revisions=frozenset(r.revision for r in scripts.walk_revisions()))
     except BackupError as error:
         _fail(error.message)
     click.echo(f"Đã khôi phục bản sao lưu lúc {result.created} ({result.files} tệp, "
@@ -75,8 +78,11 @@ def restore_command(archive: Path, force: bool) -> None:
     db.session.remove()
     if report.problems:
         _fail("Biên bản không nguyên vẹn sau khi khôi phục:\n" + "\n".join(p.describe() for p in report.problems))
-    click.echo(f"Đã kiểm tra {report.checked} biên bản: tất cả nguyên vẹn. "
-               "Chạy `flask --app inspect_app init-db` nếu mã nguồn mới hơn bản sao lưu.")
+    click.echo(f"Đã kiểm tra {report.checked} biên bản: tất cả nguyên vẹn.")
+    head = scripts.get_current_head()
+    if result.revision is not None and result.revision != head:
+        click.echo(f"Cơ sở dữ liệu ở phiên bản {result.revision}, mã nguồn ở {head}: "
+                   "chạy `flask --app inspect_app init-db` để nâng cấp.")
 
 
 def register(app: Flask) -> None:

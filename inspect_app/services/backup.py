@@ -249,10 +249,13 @@ def _swap_directory(staged: Path, directory: Path) -> None:
     shutil.rmtree(beside)
 
 
-def restore_backup(archive_path: Path, target: Target, force: bool = False) -> RestoreResult:
+def restore_backup(archive_path: Path, target: Target, force: bool = False,
+                   known_revisions: frozenset[str] = frozenset()) -> RestoreResult:
     """Check the archive, refuse to overwrite data unless forced, then move the database and files in.
 
-    Stop the app first: a running app would keep the old database open.
+    A database at an Alembic revision this code does not know (not in `known_revisions`, when given) comes
+    from a newer version of the app and is refused. Stop the app first: a running app would keep the old
+    database open.
     """
     occupied = _nonempty(target)
     if occupied and not force:
@@ -265,6 +268,10 @@ def restore_backup(archive_path: Path, target: Target, force: bool = False) -> R
     with tempfile.TemporaryDirectory(prefix=".restore-", dir=staging_root) as work:
         staged = Path(work)
         manifest = _extract(archive_path, staged)
+        revision = manifest["alembic_revision"]
+        if known_revisions and revision is not None and revision not in known_revisions:
+            raise BackupError(f"Bản sao lưu ở phiên bản cơ sở dữ liệu {revision}, mới hơn mã nguồn này; "
+                              "hãy cập nhật ứng dụng trước khi khôi phục.")
         if manifest["backend"] != target.backend:
             raise BackupError(f"Bản sao lưu là của {manifest['backend']}, còn ứng dụng đang dùng {target.backend}.")
         unknown = set(manifest["directories"]) - set(target.directories)

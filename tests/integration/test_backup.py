@@ -160,18 +160,31 @@ def test_restore_refuses_a_tampered_archive_and_a_non_empty_target(source, tmp_p
     done = run(app, "restore", str(archive))
     assert done.exit_code == 1 and "Nơi khôi phục đã có dữ liệu" in done.output and "--force" in done.output
 
-    tampered = tmp_path / "tampered.tar.gz"
-    with tarfile.open(archive) as original, tarfile.open(tampered, "w:gz") as copy:
-        for member in original.getmembers():
-            data = original.extractfile(member).read()
-            if member.name.endswith(".pdf"):
-                data += b"x"
-                member.size = len(data)
-            copy.addfile(member, io.BytesIO(data))
     target = tmp_path / "restored"
+    tampered = rewritten(archive, tmp_path / "tampered.tar.gz", ".pdf", lambda data: data + b"x")
     done = run(empty_app(target), "restore", str(tampered))
     assert done.exit_code == 1 and "sai SHA-256" in done.output and ".pdf" in done.output
     assert not (target / "inspect.db").exists() and not any((target / "photos").glob("*"))
+
+    def from_the_future(data: bytes) -> bytes:
+        return json.dumps(json.loads(data) | {"alembic_revision": "9999"}).encode()
+
+    newer = rewritten(archive, tmp_path / "newer.tar.gz", "manifest.json", from_the_future)
+    done = run(empty_app(target), "restore", str(newer))
+    assert done.exit_code == 1 and "phiên bản cơ sở dữ liệu 9999, mới hơn mã nguồn" in done.output
+    assert not (target / "inspect.db").exists()
+
+
+def rewritten(archive: Path, into: Path, suffix: str, change) -> Path:
+    """A copy of the archive with the members named …suffix changed."""
+    with tarfile.open(archive) as original, tarfile.open(into, "w:gz") as copy:
+        for member in original.getmembers():
+            data = original.extractfile(member).read()
+            if member.name.endswith(suffix):
+                data = change(data)
+                member.size = len(data)
+            copy.addfile(member, io.BytesIO(data))
+    return into
 
 
 def test_forced_restore_replaces_the_data_and_drops_the_old_wal(source, tmp_path):
