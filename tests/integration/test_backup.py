@@ -129,8 +129,8 @@ def test_backup_while_writes_are_pending_then_restore_into_an_empty_place(source
         db.engine.dispose()
 
 
-def test_verify_minutes_names_a_changed_and_a_missing_pdf(source):
-    app, inspection_id = source
+def test_verify_minutes_names_a_changed_and_a_missing_pdf(db_app, catalog):
+    app, inspection_id = db_app, finalised_inspection(db_app, catalog)
     assert run(app, "verify-minutes").output.startswith("Đã kiểm tra 1 biên bản: tất cả nguyên vẹn.")
     with app.app_context():
         document = db.session.scalar(select(MinutesDocument))
@@ -142,6 +142,12 @@ def test_verify_minutes_names_a_changed_and_a_missing_pdf(source):
     assert done.exit_code == 1
     assert f"Biên bản số {number} của phiếu kiểm tra #{inspection_id} (Phường Phúc Xá, 15/09/2020) bị thay đổi" \
         in done.output
+    with app.app_context():  # the PDF and its hash changed together: the inspection's copy of the hash differs
+        document = db.session.scalar(select(MinutesDocument))
+        document.sha256 = hashlib.sha256(document.pdf).hexdigest()
+        db.session.commit()
+    done = run(app, "verify-minutes")
+    assert done.exit_code == 1 and f"Biên bản số {number}" in done.output and "bị thay đổi" in done.output
     with app.app_context():
         db.session.execute(MinutesDocument.__table__.delete())
         db.session.commit()
