@@ -180,8 +180,11 @@ def create_backup(target: Target, destination: Path, now: dt.datetime, revision:
             entries.append({"path": member, "size": dump.stat().st_size, "sha256": _file_sha256(dump)})
             for name, directory in sorted(target.directories.items()):
                 for file in _stored_files(directory):
-                    relative = file.relative_to(directory).as_posix()
-                    _add(archive, f"files/{name}/{relative}", file.read_bytes(), entries, file.stat().st_mtime)
+                    try:
+                        data, mtime = file.read_bytes(), file.stat().st_mtime
+                    except FileNotFoundError:  # deleted since the listing (a draft's photo): so is its row
+                        continue
+                    _add(archive, f"files/{name}/{file.relative_to(directory).as_posix()}", data, entries, mtime)
                     files += 1
             manifest = {"format": FORMAT, "created": now.isoformat(), "backend": target.backend,
                         "alembic_revision": revision, "database": member,
