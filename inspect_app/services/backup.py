@@ -182,7 +182,7 @@ def create_backup(target: Target, destination: Path, now: dt.datetime, revision:
                 for file in _stored_files(directory):
                     try:
                         data, mtime = file.read_bytes(), file.stat().st_mtime
-                    except FileNotFoundError:  # deleted since the listing (a draft's photo): so is its row
+                    except FileNotFoundError:  # a draft's photo deleted meanwhile (see the module docstring)
                         continue
                     _add(archive, f"files/{name}/{file.relative_to(directory).as_posix()}", data, entries, mtime)
                     files += 1
