@@ -239,6 +239,11 @@ def test_postgresql_backup_restores_into_another_database(tmp_path, password_has
             assert db.session.get(Inspection, inspection_id).minutes_sha256
             assert db.session.execute(text("SELECT count(*) FROM answer")).scalar() > 50
         assert run(restored, "restore", str(archive)).exit_code == 1  # not over data without --force
+        done = run(restored, "restore", "--force", str(archive))  # --clean: the tables dropped, then restored
+        assert done.exit_code == 0, done.output
+        with restored.app_context():
+            assert db.session.scalar(select(func.count()).select_from(MinutesDocument)) == 1
+            db.session.remove()
         monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump: a clear refusal, not a traceback
         done = run(app, "backup", str(tmp_path / "again.tar.gz"))
         assert done.exit_code == 1 and "Không tìm thấy pg_dump" in done.output and "README.md" in done.output
