@@ -1,4 +1,4 @@
-"""Flask commands: init-db, units import, catalog check."""
+"""Flask commands: init-db, units import, catalog check; backups and integrity in cli_backup."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from . import cli_backup
 from .domain.catalog import CatalogError, load_catalog
 from .extensions import db
 from .models import AdminUnit, Team, User
@@ -192,3 +193,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind)
+    cli_backup.register(app)
