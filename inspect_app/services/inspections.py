@@ -64,9 +64,14 @@ def _people(raw: Any, field: str, errors: dict[str, str], with_role: bool) -> li
             if person["role"] not in MEMBER_ROLES:
                 errors[f"{where}.role"] = "vai trò phải là truong_doan hoặc thanh_vien"
         people.append(person)
-    if with_role and people and sum(p.get("role") == "truong_doan" for p in people) != 1:
-        errors[field] = "đoàn kiểm tra cần đúng một trưởng đoàn"
     return people
+
+
+def team_head_problem(team: list[dict[str, str]]) -> str | None:
+    """A team has exactly one head (trưởng đoàn), who signs the minutes; the message when it has not."""
+    if sum(person.get("role") == "truong_doan" for person in team) == 1:
+        return None
+    return "đoàn kiểm tra cần đúng một trưởng đoàn (họ tên, chức vụ)"
 
 
 @retry_when_locked
@@ -117,6 +122,8 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         elif unit is None:
             errors["commune_code"] = f"không có xã mã {code} vào ngày {day:%d/%m/%Y}"
     team = _people(data.get("team"), "team", errors, with_role=True)
+    if "team" not in errors and (problem := team_head_problem(team)):
+        errors["team"] = problem
     reps = _people(data.get("commune_reps"), "commune_reps", errors, with_role=False)
     plan = _clean(data.get("plan_reference"))
     if len(plan) > 500:

@@ -10,6 +10,7 @@ from wtforms import FieldList, Form, FormField, HiddenField, SearchField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import MEMBER_ROLES
+from ..services.inspections import team_head_problem
 from .vn_fields import VietnameseForm, VnDateField, VnIntegerField, VnTimeField
 
 TEAM_ROWS = 3
@@ -61,6 +62,15 @@ class PeopleRows:
     def simple_fields(self) -> dict[str, Any]:
         """The service's field names → this form's fields (None: no field shows that error)."""
         return {}
+
+    def team_has_a_head(self, team: list[dict[str, str]]) -> bool:
+        """The service's team-head rule, checked with the form's own so that every error shows at once,
+        beside the first team row."""
+        problem = team_head_problem(team)
+        if problem:
+            name = self.team[0].form.name
+            name.errors = [*name.errors, problem[:1].upper() + problem[1:] + "."]
+        return problem is None
 
     def show_service_errors(self, errors: dict[str, str], team_rows: list[int], rep_rows: list[int]) -> list[str]:
         """Put the service's field errors next to their fields; return those that fit no field."""

@@ -197,10 +197,7 @@ def new():
     if request.method == "POST" and "refresh" not in request.form:
         valid = form.validate()
         data, team_rows, rep_rows = form.payload()
-        if not any(person["role"] == "truong_doan" for person in data["team"]):
-            form.team[0].form.name.errors = [*form.team[0].form.name.errors,
-                                             "Đoàn kiểm tra cần có trưởng đoàn (họ tên, chức vụ)."]
-            valid = False
+        valid = form.team_has_a_head(data["team"]) and valid
         if valid:
             try:
                 inspection, _ = create_inspection(db.session, catalog, current_user, data)
@@ -237,10 +234,7 @@ def reinspect(inspection_id: int):
     if request.method == "POST":
         valid = form.validate()
         data, team_rows, rep_rows = form.payload(previous.id)
-        if not any(person["role"] == "truong_doan" for person in data["team"]):
-            form.team[0].form.name.errors = [*form.team[0].form.name.errors,
-                                             "Đoàn kiểm tra cần có trưởng đoàn (họ tên, chức vụ)."]
-            valid = False
+        valid = form.team_has_a_head(data["team"]) and valid
         if valid:
             try:
                 inspection, created = create_inspection(db.session, _catalog(), current_user, data)

@@ -214,6 +214,11 @@ def test_create_reports_each_invalid_field(app):
     assert set(errors) == {"inspection_date", "villages", "commune_code", "team[0].name"}
     short = api.post("/inspections", json=NEW_INSPECTION | {"client_id": "abc"})
     assert set(assert_vietnamese_error(short, 422)["errors"]) == {"client_id"}
+    member = {"name": "Lê Văn Cường", "position": "Chuyên viên", "role": "thanh_vien"}
+    for team in ([], [member], [member | {"role": "truong_doan"}] * 2):  # the minutes need one head to sign
+        headless = api.post("/inspections", json=NEW_INSPECTION | {"team": team})
+        assert assert_vietnamese_error(headless, 422)["errors"] == {
+            "team": "đoàn kiểm tra cần đúng một trưởng đoàn (họ tên, chức vụ)"}
     assert count(app, Inspection) == 0
 
 
