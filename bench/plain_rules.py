@@ -1,7 +1,8 @@
 """A plain-Python evaluation of the same compiled rules, the yardstick for the engine adapter's cost.
 
-It interprets the subset of durable_rules' JSON grammar the catalog allows (domain.catalog's
-condition checker) over the same facts, with the same day bounds (engine.compile_rule), and
+It compiles the subset of durable_rules' JSON grammar the catalog allows (domain.catalog's
+condition checker) into Python closures, once per ruleset, and runs them over the same facts (each
+pattern only over the facts of its item), with the same day bounds (engine.compile_rule), and
 returns the same firings. bench/evaluate.py times both in one run and prints the ratio; the
 results must agree on every answer set.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
-from typing import Any
+from typing import Any, Callable
 
 from inspect_app.domain.assessment import InspectionInput, assess, build_facts, missing_items
 from inspect_app.domain.catalog import Catalog
@@ -21,23 +22,27 @@ from inspect_app.engine import DAY_FIELDS, Firing, compile_rule
 COMPARE = {"$lt": operator.lt, "$lte": operator.le, "$gt": operator.gt, "$gte": operator.ge, "$neq": operator.ne}
 
 
-def matches(expression: dict[str, Any], fact: dict[str, Any]) -> bool:
+Test = Callable[[dict[str, Any]], bool]
+
+
+def compile_test(expression: dict[str, Any]) -> Test:
+    """One pattern as a Python closure over a fact, built once per ruleset."""
     (key, operand), = expression.items()
-    if key == "$and":
-        return all(matches(part, fact) for part in operand)
-    if key == "$or":
-        return any(matches(part, fact) for part in operand)
+    if key in ("$and", "$or"):
+        parts = tuple(compile_test(part) for part in operand)
+        combine = all if key == "$and" else any
+        return lambda fact: combine(part(fact) for part in parts)
     if key in COMPARE:
         (field, value), = operand.items()
-        return field in fact and fact[field] is not None and COMPARE[key](fact[field], value)
+        compare = COMPARE[key]
+        return lambda fact: fact.get(field) is not None and compare(fact[field], value)
     if key == "$ex":
-        return next(iter(operand)) in fact
+        field = next(iter(operand))
+        return lambda fact: field in fact
     if key == "$nex":
-        return next(iter(operand)) not in fact
-    return key in fact and fact[key] == operand
-
-
-_COMPILED: dict[int, tuple[RuleSet, tuple]] = {}
+        field = next(iter(operand))
+        return lambda fact: field not in fact
+    return lambda fact: key in fact and fact[key] == operand
 
 
 def _item_of(pattern: dict[str, Any]) -> str | None:
@@ -50,8 +55,11 @@ def _item_of(pattern: dict[str, Any]) -> str | None:
     return None
 
 
-def _compiled(ruleset: RuleSet) -> tuple[tuple[str, str, tuple[tuple[str | None, dict[str, Any]], ...]], ...]:
-    """Each rule's id, join and (item, pattern) pairs with their day bounds, compiled once per ruleset."""
+_COMPILED: dict[int, tuple[RuleSet, tuple]] = {}
+
+
+def _compiled(ruleset: RuleSet) -> tuple[tuple[str, str, tuple[tuple[str | None, Test], ...]], ...]:
+    """Each rule's id, join and (item, test) pairs with their day bounds, compiled once per ruleset."""
     known = _COMPILED.get(id(ruleset))
     if known and known[0] is ruleset:
         return known[1]
@@ -60,7 +68,7 @@ def _compiled(ruleset: RuleSet) -> tuple[tuple[str, str, tuple[tuple[str | None,
         condition = compile_rule(rule)
         join = "all" if "all" in condition else "any"
         patterns = (next(iter(p.values())) for p in condition[join])
-        rules.append((rule.id, join, tuple((_item_of(p), p) for p in patterns)))
+        rules.append((rule.id, join, tuple((_item_of(p), compile_test(p)) for p in patterns)))
     _COMPILED[id(ruleset)] = (ruleset, tuple(rules))
     return tuple(rules)
 
@@ -76,8 +84,8 @@ def fire(ruleset: RuleSet, facts: list[dict[str, Any]], day: dt.date) -> list[Fi
     everything = range(len(dated))
     firings = []
     for rule_id, join, patterns in _compiled(ruleset):
-        matched = [[i for i in (by_item.get(item, ()) if item else everything) if matches(pattern, dated[i])]
-                   for item, pattern in patterns]
+        matched = [[i for i in (by_item.get(item, ()) if item else everything) if test(dated[i])]
+                   for item, test in patterns]
         if join == "all":
             firings.extend(Firing(rule_id, tuple(facts[i] for i in combination))
                            for combination in itertools.product(*matched))
