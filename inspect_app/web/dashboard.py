@@ -126,7 +126,7 @@ def _as_of() -> tuple[dt.date, str | None]:
 
 def _year() -> int | None:
     raw = request.args.get("year", "")
-    return int(raw) if raw.isdigit() and len(raw) == 4 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
 
 
 def _catalog():

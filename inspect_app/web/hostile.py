@@ -31,6 +31,14 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def parse_id(text: str | None) -> int | None:
+    """A number typed in a query string as ASCII digits, 1 to MAX_ID; None otherwise ("²" passes
+    str.isdigit() but not int(), and 10^30 passes int() but overflows the database)."""
+    if text and text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
 def _is_utf8(raw: bytes) -> bool:
     try:
         raw.decode("utf-8")
