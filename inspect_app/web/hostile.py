@@ -13,7 +13,8 @@ from typing import Any, Iterator
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from ..services import MAX_ID
 from .errors import error_response
@@ -24,11 +25,20 @@ FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 
 
 class BoundedInt(IntegerConverter):
-    """`<int:…>` in every route: 1 to MAX_ID, so that a huge id is "not found" instead of an overflow."""
+    """`<int:…>` in every route: 1 to MAX_ID, so that a huge id is "not found" instead of an overflow.
+
+    Not found whatever the method: werkzeug's own refusal (ValidationError) would let a PATCH route
+    of the same path answer 405 for the GET route whose id was refused."""
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def parse_id(text: str | None) -> int | None:
@@ -72,13 +82,11 @@ def _bad_places() -> Iterator[str]:
         yield "path"
     if not _is_utf8(unquote_to_bytes(environ.get("QUERY_STRING", ""))):
         yield "query"
-    for source in (request.args, request.form):
-        for key, value in source.items(multi=True):
-            if FORBIDDEN.search(key) or FORBIDDEN.search(value):
-                yield FORBIDDEN.sub("?", key)
-    for key, upload in request.files.items(multi=True):
-        if FORBIDDEN.search(key) or FORBIDDEN.search(upload.filename or ""):
-            yield FORBIDDEN.sub("?", key)
+    fields = [*request.args.items(multi=True), *request.form.items(multi=True),
+              *((key, upload.filename) for key, upload in request.files.items(multi=True))]
+    for key, value in fields:  # a multipart name="\" (unterminated) is a field named None: it crashed CSRF
+        if key is None or FORBIDDEN.search(key) or FORBIDDEN.search(value or ""):
+            yield FORBIDDEN.sub("?", key or "form")
     if request.is_json:
         try:
             document = request.get_json(silent=True)

@@ -11,6 +11,7 @@ import functools
 from typing import Any
 
 from ..domain.text import MAX_SEARCH_LENGTH
+from ..services import MAX_ID
 from ..services.paging import MAX_PAGE, MAX_PER_PAGE, PER_PAGE
 
 API_VERSION = "1.0.0"
@@ -59,11 +60,11 @@ LOCKED = _error("Phiếu đã hoàn tất và bị khóa (`status`), hoặc vừ
 READ = [{"cookieSession": []}]
 WRITE = [{"cookieSession": [], "csrfToken": []}]
 INSPECTION_ID = {"name": "inspection_id", "in": "path", "required": True, "description": "Mã phiếu kiểm tra.",
-                 "schema": {"type": "integer", "minimum": 1}}
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 PHOTO_ID = {"name": "photo_id", "in": "path", "required": True, "description": "Mã ảnh (trong phiếu này).",
-            "schema": {"type": "integer", "minimum": 1}}
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 ACTION_ID = {"name": "action_id", "in": "path", "required": True, "description": "Mã việc khắc phục.",
-             "schema": {"type": "integer", "minimum": 1}}
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 PAGING = [
     {"name": "page", "in": "query", "required": False, "description": "Trang cần lấy (từ 1). Trang sau trang cuối trả "
      "danh sách rỗng cùng `total`, `pages`, không báo lỗi.", "schema": {"type": "integer", "minimum": 1,
@@ -186,7 +187,7 @@ SCHEMAS: dict[str, Any] = {
         "commune_reps": {"type": "array", "items": _ref("Person")},
         "plan_reference": _string(maxLength=500),
         "reinspection_of": {
-            "type": "integer", "minimum": 1,
+            "type": "integer", "minimum": 1, "maximum": MAX_ID,
             "description": "Tái kiểm tra: mã phiếu đã hoàn tất gần nhất của xã. Khi có, checklist, commune_code, "
                            "villages, team và commune_reps mặc định lấy theo phiếu đó (gửi để thay đổi); bị từ chối "
                            "nếu phiếu đó chưa hoàn tất hoặc không còn là lần kiểm tra gần nhất (409), ngày không sau "
