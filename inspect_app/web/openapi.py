@@ -53,7 +53,8 @@ ASSESSED = {"type": "array", "items": _string(enum=list(DIMENSIONS)),
 UNAUTHORISED = _error("Chưa đăng nhập (hoặc phiên đã hết).")
 FORBIDDEN = _error("Tài khoản không có quyền với phiếu này.")
 NOT_FOUND = _error("Không tìm thấy.")
-BAD_REQUEST = _error("Nội dung không phải JSON hợp lệ, hoặc thiếu/sai mã CSRF (header X-CSRFToken).")
+BAD_REQUEST = _error("Nội dung không phải JSON hợp lệ, thiếu/sai mã CSRF (header X-CSRFToken), hoặc có ký tự "
+                     "NUL, mã Unicode hỏng.")
 INVALID = _error("Dữ liệu chưa hợp lệ: `errors` ghi lỗi theo từng trường hoặc mã tiêu chí.")
 LOCKED = _error("Phiếu đã hoàn tất và bị khóa (`status`), hoặc vừa bị người khác cập nhật.", "Conflict")
 
@@ -83,6 +84,9 @@ PAGE_FIELDS = {
 }
 BAD_PAGE = _error("Tham số phân trang không hợp lệ: `errors` ghi `page` hoặc `per_page` sai.")
 REMEDIATION_STATUSES = ("open", "submitted", "verified", "superseded")
+HOSTILE = _error("Đường dẫn, tham số hoặc nội dung có ký tự NUL, mã Unicode hỏng hoặc byte không phải UTF-8 "
+                 "(`errors` ghi nơi có ký tự đó).")
+TOO_LARGE = _error("Nội dung yêu cầu quá lớn.")
 BUSY = _error("SQLite vẫn bận ghi sau vài lần thử: chưa lưu gì, thử lại sau số giây trong Retry-After.")
 REMEDIATION_CONFLICT = _error("Trạng thái của việc không cho phép thao tác này (`status`).", "RemediationConflict")
 
@@ -329,7 +333,10 @@ SCHEMAS: dict[str, Any] = {
 
 def _operation(summary: str, tag: str, responses: dict[str, Any], *, security: list | None = None,
                body: dict[str, Any] | None = None, parameters: list | None = None, op_id: str) -> dict[str, Any]:
-    responses = responses | {"503": BUSY}  # any request can find SQLite locked by another's transaction
+    # any request may carry what web/hostile.py refuses, or find SQLite locked by another's transaction
+    responses = {"400": HOSTILE} | responses | {"503": BUSY}
+    if body:  # the app refuses bodies above MAX_CONTENT_LENGTH before any view reads them
+        responses = {"413": TOO_LARGE} | responses
     operation: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
                                  "security": READ if security is None else security, "responses": responses}
     if parameters:
