@@ -244,3 +244,15 @@ def test_dashboard_as_of_far_away_shows_today_with_a_warning(hostile_app, path):
     response = Api(hostile_app, "admin").client.get(path)
     assert response.status_code == 200
     assert "đang hiển thị số liệu tính đến hôm nay" in response.get_data(as_text=True)
+
+
+def test_a_body_above_the_limit_is_refused_as_documented(hostile_app, api):
+    limit = hostile_app.config["MAX_CONTENT_LENGTH"]
+    body = b'{"plan_reference": "' + b"x" * limit + b'"}'
+    response = api.post("/inspections", data=body, content_type="application/json")
+    assert_vietnamese_error(response, 413)
+    document = api.get("/openapi.json").get_json()
+    assert "413" in document["paths"]["/inspections"]["post"]["responses"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert {"400", "503"} <= set(operation["responses"]), (method, path)
