@@ -250,6 +250,15 @@ def test_an_inspection_may_be_dated_up_to_a_year_ahead(hostile_app, api):
         "errors"]["inspection_date"]
 
 
+def test_the_new_inspection_page_refuses_9999_too(api, nothing_created):
+    form = {"client_id": "trang-0001-abcdef", "checklist": "papi-xa", "district": "001", "commune": "00004",
+            "villages": "3", "inspection_date": "31/12/9999", "team-0-name": "Trần Thị Bình",
+            "team-0-position": "Chuyên viên", "team-0-role": "truong_doan"}
+    response = api.client.post("/inspections/new", data=form, headers=api.headers(True))
+    assert response.status_code == 422
+    assert "Ngày kiểm tra phải từ 11/06/2020" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("path", ["/dashboard?as_of=9999-12-31", "/dashboard?as_of=31/12/9999",
                                   "/dashboard/commune/00001?as_of=9999-12-31", "/dashboard?as_of=01/01/0001"])
 def test_dashboard_as_of_far_away_shows_today_with_a_warning(admin, path):
