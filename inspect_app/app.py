@@ -12,7 +12,7 @@ from . import cli, models
 from .config import Config
 from .evaluation import PROJECT_ROOT, cached_catalog
 from .extensions import csrf, db, login_manager, migrate, tune_sqlite
-from .web import register_blueprints
+from .web import hostile, register_blueprints
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    hostile.register(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["catalog"] = cached_catalog(Path(app.config["CATALOG_DIR"]))

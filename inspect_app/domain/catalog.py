@@ -30,6 +30,7 @@ LEGAL_FILE = "legal.yaml"
 CROSS_CUTTING_CODE = re.compile(r"^[A-Z]-\d{2}$")
 ITEM_CODE = re.compile(r"^[A-Z]{2}-\d{2}$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+INSPECTION_HORIZON = dt.timedelta(days=366)  # how far ahead of today an inspection may be dated
 COMPARISONS = ("$lt", "$lte", "$gt", "$gte", "$neq")
 CONNECTIVES = ("$and", "$or")
 EXISTENCE = ("$ex", "$nex")
@@ -725,6 +726,13 @@ class Catalog:
     def checklist_on(self, checklist_id: str, version: int, day: dt.date) -> Checklist:
         """A stored inspection's checklist: its version, with the items in force on its date."""
         return self.checklist(checklist_id, version).on(day)
+
+    def inspection_days(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The dates an inspection (or a dashboard's "as of") may bear: from the day the first checklist came
+        into force to a year after today, for teams that plan ahead; nothing later has a checklist anyone
+        has seen or days off anyone has confirmed, and 9999-12-31 overflowed the deadline arithmetic."""
+        first = min(c.effective_from for versions in self.checklists.values() for c in versions)
+        return first, today + INSPECTION_HORIZON
 
     def latest(self, checklist_id: str) -> Checklist | None:
         versions = self.checklists.get(checklist_id, ())

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column of PostgreSQL holds: no row has a larger one
+
 
 class ServiceError(Exception):
     """A refusal with a Vietnamese message for the user."""

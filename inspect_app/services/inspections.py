@@ -16,13 +16,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..domain.assessment import PreviousFinding, stored_input
 from ..domain.catalog import Catalog
-from ..domain.checklists import AnswerError, Checklist, parse_iso_date
+from ..domain.checklists import AnswerError, Checklist, parse_iso_date, today_in_vietnam
 from ..domain.text import fold
 from ..evaluation import Evaluation, evaluate_input
 from ..models import (DRAFT, FINALISED, MEMBER_ROLES, SUPERSEDED, AdminUnit, Answer, CommuneRep, FindingRecord,
                       Inspection, InspectionMember, Photo, RemediationAction, UnitSuccession, User,
                       utcnow)
-from . import Conflict, Forbidden, Invalid, NotFound
+from . import MAX_ID, Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view, require_edit, require_view
 from .audit import record
 from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, minutes_number, stored_minutes
@@ -75,7 +75,8 @@ def team_head_problem(team: list[dict[str, str]]) -> str | None:
 
 
 @retry_when_locked
-def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any) -> tuple[Inspection, bool]:
+def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any,
+                      today: dt.date | None = None) -> tuple[Inspection, bool]:
     """Create a draft inspection; the same client_id again returns the existing one (idempotent).
 
     With `"reinspection_of": <id>` it is a re-inspection (tái kiểm tra) of that finalised inspection:
@@ -105,6 +106,11 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         day = parse_iso_date(data.get("inspection_date"))
     except AnswerError as error:
         errors["inspection_date"] = str(error)
+    first, last = catalog.inspection_days(today or today_in_vietnam())
+    if day and not first <= day <= last:
+        errors["inspection_date"] = (f"ngày kiểm tra phải từ {first:%d/%m/%Y} (checklist đầu tiên có hiệu lực) "
+                                     f"đến {last:%d/%m/%Y} (một năm sau hôm nay)")
+        day = None
     checklist = catalog.checklist_for(str(data.get("checklist", "")), day) if day else None
     if day and checklist is None:
         errors["checklist"] = f"không có checklist {data.get('checklist')!s} có hiệu lực ngày {day:%d/%m/%Y}"
@@ -198,7 +204,7 @@ def reinspection_base(session: Session, actor: User, inspection_id: Any) -> Insp
         raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
     if isinstance(inspection_id, bool) or not isinstance(inspection_id, int) or inspection_id < 1:
         raise Invalid("Dữ liệu không hợp lệ.", errors={REINSPECTION_KEY: "cần mã (số nguyên) của phiếu lần trước"})
-    previous = session.get(Inspection, inspection_id)
+    previous = session.get(Inspection, inspection_id) if inspection_id <= MAX_ID else None
     if previous is None:
         raise Invalid("Không tìm thấy phiếu kiểm tra lần trước.",
                       errors={REINSPECTION_KEY: f"không có phiếu kiểm tra mã {inspection_id}"})

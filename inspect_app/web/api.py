@@ -24,6 +24,7 @@ from ..models import ROLES, STATUS_LABELS, AdminUnit, User
 from ..services import Invalid, NotFound, ServiceError
 from ..services import accounts, inspections, units
 from .auth import start_session
+from .hostile import parse_id
 from .listing import requested_page
 from .openapi import openapi_document
 
@@ -171,9 +172,10 @@ def get_checklist(checklist_id: str):
     catalog = _catalog()
     version = request.args.get("version")
     if version is not None:
-        if not version.isdigit():
+        number = parse_id(version)
+        if number is None:
             raise Invalid("Tham số không hợp lệ.", errors={"version": "cần số nguyên dương"})
-        found = catalog.checklist(checklist_id, int(version))
+        found = catalog.checklist(checklist_id, number)
     else:
         day = _query_date()
         found = catalog.checklist_for(checklist_id, day)

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..services import Invalid
 from ..services.audit_log import audit_page
 from ..services.audit_view import ENTITY_LABELS, present
+from .hostile import parse_id
 from .listing import kept_args, requested_page
 
 blueprint = Blueprint("audit", __name__)
@@ -21,10 +22,11 @@ def index():
     entity = request.args.get("entity") or None
     raw_id = (request.args.get("id") or "").strip() or None
     user = (request.args.get("user") or "").strip() or None
-    if raw_id is not None and not raw_id.isdigit():
-        raise Invalid("Tham số không hợp lệ.", errors={"id": "mã bản ghi phải là số"})
+    entity_id = parse_id(raw_id)
+    if raw_id is not None and entity_id is None:
+        raise Invalid("Tham số không hợp lệ.", errors={"id": "mã bản ghi phải là số nguyên dương"})
     result = audit_page(db.session, current_user, page=page, per_page=per_page, entity=entity,
-                        entity_id=int(raw_id) if raw_id else None, username=user)
+                        entity_id=entity_id, username=user)
     rows = present(db.session, current_app.extensions["catalog"], current_user, result.items)
     return render_template("audit/index.html", rows=rows, result=result, entities=ENTITY_LABELS, args=kept_args(),
                            filters={"entity": entity or "", "id": raw_id or "", "user": user or ""},

@@ -9,6 +9,7 @@ from ..domain.checklists import Checklist, today_in_vietnam
 from ..domain.conditions import ConditionError, describe_condition
 from ..domain.rules import KINDS
 from ..domain.vn_format import parse_vn_date
+from .hostile import parse_id
 
 blueprint = Blueprint("catalog", __name__)
 KIND_LABELS = dict(zip(KINDS, ("Vi phạm", "Khuyến nghị", "Kiến nghị xử lý")))
@@ -40,9 +41,9 @@ def checklist(checklist_id: str):
     """
     catalog = current_app.extensions["catalog"]
     day, error = _day_argument()
-    version = request.args.get("version", "")
-    if version.isdigit():
-        found = catalog.checklist(checklist_id, int(version))
+    version = parse_id(request.args.get("version"))
+    if version is not None:
+        found = catalog.checklist(checklist_id, version)
     else:
         found = catalog.checklist_for(checklist_id, day or today_in_vietnam()) or catalog.latest(checklist_id)
     if found is None:

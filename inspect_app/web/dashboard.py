@@ -110,17 +110,23 @@ def _query(**changes: Any) -> dict[str, Any]:
 
 
 def _as_of() -> tuple[dt.date, str | None]:
-    """?as_of=dd/mm/yyyy (or YYYY-MM-DD), else today in Hà Nội; with a message when the date was unreadable."""
+    """?as_of=dd/mm/yyyy (or YYYY-MM-DD), else today in Hà Nội; with a message when the date was unreadable
+    or outside the dates an inspection may bear (9999-12-31 overflowed the deadline arithmetic)."""
+    today = today_in_vietnam()
     try:
         day = parse_vn_date(request.args.get("as_of", ""))
     except ValueError:
-        return today_in_vietnam(), "Ngày không hợp lệ (cần dạng ngày/tháng/năm), đang hiển thị số liệu tính đến hôm nay."
-    return day or today_in_vietnam(), None
+        return today, "Ngày không hợp lệ (cần dạng ngày/tháng/năm), đang hiển thị số liệu tính đến hôm nay."
+    first, last = _catalog().inspection_days(today)
+    if day and not first <= day <= last:
+        return today, (f"Chỉ xem được số liệu tính đến một ngày từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}; "
+                       "đang hiển thị số liệu tính đến hôm nay.")
+    return day or today, None
 
 
 def _year() -> int | None:
     raw = request.args.get("year", "")
-    return int(raw) if raw.isdigit() and len(raw) == 4 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
 
 
 def _catalog():

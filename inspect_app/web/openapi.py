@@ -2,7 +2,8 @@
 
 Kept as Python data beside the views it describes; tests/web/test_api.py checks that it is a
 valid OpenAPI document, that it lists exactly the routes registered under /api/v1, and that
-real responses match the schemas it declares.
+real responses match the schemas it declares; tests/web/test_schemathesis.py that generated
+requests never get a 5xx or a status code the document does not list.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import functools
 from typing import Any
 
 from ..domain.text import MAX_SEARCH_LENGTH
+from ..services import MAX_ID
 from ..services.paging import MAX_PAGE, MAX_PER_PAGE, PER_PAGE
 
 API_VERSION = "1.0.0"
@@ -52,18 +54,19 @@ ASSESSED = {"type": "array", "items": _string(enum=list(DIMENSIONS)),
 UNAUTHORISED = _error("Chưa đăng nhập (hoặc phiên đã hết).")
 FORBIDDEN = _error("Tài khoản không có quyền với phiếu này.")
 NOT_FOUND = _error("Không tìm thấy.")
-BAD_REQUEST = _error("Nội dung không phải JSON hợp lệ, hoặc thiếu/sai mã CSRF (header X-CSRFToken).")
+BAD_REQUEST = _error("Nội dung không phải JSON hợp lệ, thiếu/sai mã CSRF (header X-CSRFToken), hoặc có ký tự "
+                     "NUL, mã Unicode hỏng.")
 INVALID = _error("Dữ liệu chưa hợp lệ: `errors` ghi lỗi theo từng trường hoặc mã tiêu chí.")
 LOCKED = _error("Phiếu đã hoàn tất và bị khóa (`status`), hoặc vừa bị người khác cập nhật.", "Conflict")
 
 READ = [{"cookieSession": []}]
 WRITE = [{"cookieSession": [], "csrfToken": []}]
 INSPECTION_ID = {"name": "inspection_id", "in": "path", "required": True, "description": "Mã phiếu kiểm tra.",
-                 "schema": {"type": "integer", "minimum": 1}}
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 PHOTO_ID = {"name": "photo_id", "in": "path", "required": True, "description": "Mã ảnh (trong phiếu này).",
-            "schema": {"type": "integer", "minimum": 1}}
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 ACTION_ID = {"name": "action_id", "in": "path", "required": True, "description": "Mã việc khắc phục.",
-             "schema": {"type": "integer", "minimum": 1}}
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 PAGING = [
     {"name": "page", "in": "query", "required": False, "description": "Trang cần lấy (từ 1). Trang sau trang cuối trả "
      "danh sách rỗng cùng `total`, `pages`, không báo lỗi.", "schema": {"type": "integer", "minimum": 1,
@@ -82,6 +85,9 @@ PAGE_FIELDS = {
 }
 BAD_PAGE = _error("Tham số phân trang không hợp lệ: `errors` ghi `page` hoặc `per_page` sai.")
 REMEDIATION_STATUSES = ("open", "submitted", "verified", "superseded")
+HOSTILE = _error("Đường dẫn, tham số hoặc nội dung có ký tự NUL, mã Unicode hỏng hoặc byte không phải UTF-8 "
+                 "(`errors` ghi nơi có ký tự đó).")
+TOO_LARGE = _error("Nội dung yêu cầu quá lớn.")
 BUSY = _error("SQLite vẫn bận ghi sau vài lần thử: chưa lưu gì, thử lại sau số giây trong Retry-After.")
 REMEDIATION_CONFLICT = _error("Trạng thái của việc không cho phép thao tác này (`status`).", "RemediationConflict")
 
@@ -186,7 +192,7 @@ SCHEMAS: dict[str, Any] = {
         "commune_reps": {"type": "array", "items": _ref("Person")},
         "plan_reference": _string(maxLength=500),
         "reinspection_of": {
-            "type": "integer", "minimum": 1,
+            "type": "integer", "minimum": 1, "maximum": MAX_ID,
             "description": "Tái kiểm tra: mã phiếu đã hoàn tất gần nhất của xã. Khi có, checklist, commune_code, "
                            "villages, team và commune_reps mặc định lấy theo phiếu đó (gửi để thay đổi); bị từ chối "
                            "nếu phiếu đó chưa hoàn tất hoặc không còn là lần kiểm tra gần nhất (409), ngày không sau "
@@ -328,7 +334,10 @@ SCHEMAS: dict[str, Any] = {
 
 def _operation(summary: str, tag: str, responses: dict[str, Any], *, security: list | None = None,
                body: dict[str, Any] | None = None, parameters: list | None = None, op_id: str) -> dict[str, Any]:
-    responses = responses | {"503": BUSY}  # any request can find SQLite locked by another's transaction
+    # any request may carry what web/hostile.py refuses, or find SQLite locked by another's transaction
+    responses = {"400": HOSTILE} | responses | {"503": BUSY}
+    if body:  # the app refuses bodies above MAX_CONTENT_LENGTH before any view reads them
+        responses = {"413": TOO_LARGE} | responses
     operation: dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag],
                                  "security": READ if security is None else security, "responses": responses}
     if parameters:

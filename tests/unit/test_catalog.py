@@ -558,3 +558,10 @@ def test_wrong_shapes_are_reported_not_raised(root, old, new):
 def test_a_file_that_is_not_utf8_is_reported(root):
     (root / RULES).write_bytes(read(root, RULES).encode("utf-16"))
     assert any("UTF-8" in p for p in problems_of(root))
+
+
+def test_inspection_days_run_from_the_first_checklist_to_a_year_after_today(catalog):
+    """9999-12-31 was accepted as an inspection date; the catalog now says which dates make sense."""
+    first, last = catalog.inspection_days(dt.date(2026, 12, 5))
+    assert first == dt.date(2020, 6, 11) == catalog.checklist("papi-xa", 1).effective_from
+    assert last == dt.date(2027, 12, 6)
