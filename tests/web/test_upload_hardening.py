@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from apiclient import Api, assert_vietnamese_error
 from PIL import Image, ImageFile, PngImagePlugin
+from pypdf import PdfWriter
+from pypdf.annotations import Link
+from pypdf.generic import (ArrayObject, DictionaryObject, NameObject, NullObject, NumberObject,
+                           TextStringObject)
 from sqlalchemy import select
 from test_remediation import Api as RemediationApi
 from test_remediation import action_id, finalised
@@ -140,3 +144,105 @@ def test_a_complete_jpeg_with_trailing_bytes_is_still_accepted(uploads):
     response = uploads.send(jpeg(progressive=True) + b"\x00" * 16 + b"SEFT trailer")
     assert response.status_code == 201, response.get_json()
     assert len(uploads.stored()) == 1
+
+
+# ---------------------------------------------------------------- PDF evidence
+
+
+def pdf(build=None) -> bytes:
+    """A one-page PDF written by pypdf; `build(writer)` adds to it."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    if build is not None:
+        build(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def action(**entries) -> DictionaryObject:
+    return DictionaryObject({NameObject(f"/{key}"): value for key, value in entries.items()})
+
+
+def open_action(value):
+    return lambda writer: writer._root_object.__setitem__(NameObject("/OpenAction"), value)
+
+
+def link(url: str):
+    return lambda writer: writer.add_annotation(0, Link(rect=(50, 50, 200, 80), url=url))
+
+
+def document_script(writer):
+    """What Acrobat's "Document JavaScripts" writes: a name tree of scripts run when the file opens."""
+    script = action(S=NameObject("/JavaScript"), JS=TextStringObject("app.alert('minh chứng');"))
+    writer._root_object[NameObject("/Names")] = action(JavaScript=action(Names=ArrayObject(
+        [TextStringObject("mo-tep"), writer._add_object(script)])))
+
+
+def page_events(writer):
+    writer.pages[0][NameObject("/AA")] = action(O=action(S=NameObject("/JavaScript"), JS=TextStringObject("app.alert(1)")))
+
+
+def xfa_form(writer):
+    writer._root_object[NameObject("/AcroForm")] = action(Fields=ArrayObject(), XFA=TextStringObject("<xdp:xdp/>"))
+
+
+def page_destination(writer):
+    writer._root_object[NameObject("/OpenAction")] = ArrayObject(
+        [writer.pages[0].indirect_reference, NameObject("/XYZ"), NullObject(), NullObject(), NumberObject(0)])
+
+
+@pytest.fixture
+def evidence(app):
+    return Uploads(app, "evidence")
+
+
+@pytest.mark.parametrize("build", [None, page_destination, link("https://hanoi.gov.vn/"), link("mailto:ubnd@hanoi.gov.vn")],
+                         ids=["plain", "opens on a page", "web link", "mail link"])
+def test_a_plain_pdf_is_stored_as_sent(evidence, build):
+    sent = pdf(build)
+    response = evidence.send(sent, "bien-ban.pdf")
+    assert response.status_code == 201, response.get_json()
+    assert evidence.stored() == [sent]
+
+
+HOSTILE_PDFS = {
+    "document JavaScript": (document_script, "/JavaScript"),
+    "OpenAction JavaScript": (open_action(action(S=NameObject("/JavaScript"), JS=TextStringObject("app.alert(1)"))),
+                              "/JS"),
+    "OpenAction Launch": (open_action(action(S=NameObject("/Launch"), F=TextStringObject("cmd.exe"))), "/Launch"),
+    "page events": (page_events, "/AA"),
+    "javascript: link": (link("javascript:app.alert(1)"), "liên kết"),
+    "file: link": (link("file:///C:/Windows/System32/calc.exe"), "liên kết"),
+    "embedded file": (lambda writer: writer.add_attachment("hoa-don.exe", b"MZ\x90\x00"), "nội dung nhúng"),
+    "XFA form": (xfa_form, "/XFA"),
+    "password": (lambda writer: writer.encrypt("mat-khau"), "mật khẩu"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_PDFS)
+def test_a_pdf_with_active_content_is_refused(evidence, case):
+    build, reason = HOSTILE_PDFS[case]
+    assert reason in refused(evidence, pdf(build), "bien-ban.pdf")
+
+
+def test_a_hex_escaped_javascript_name_is_refused_too(evidence):
+    """`/J#61vaScript` is /JavaScript to a PDF reader; the check reads names as the reader does."""
+    sent = pdf(document_script).replace(b"/JavaScript", b"/J#61vaScript").replace(b"/JS", b"/J#53")
+    assert b"/JavaScript" not in sent and b"/JS" not in sent
+    assert "mã lệnh" in refused(evidence, sent, "bien-ban.pdf")
+
+
+@pytest.mark.parametrize("sent", [
+    b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n" + b"%%EOF\n",
+    b"%PDF-1.7\n%<!DOCTYPE html><svg onload=alert(1)>\n",
+    b"<html><script>alert(1)</script></html>\n%PDF-1.4\n",
+], ids=["HTML after the signature", "SVG in a comment", "HTML before the signature"])
+def test_an_html_polyglot_is_refused(evidence, sent):
+    refused(evidence, sent + pdf()[len(b"%PDF-1.x\n"):], "bien-ban.pdf")
+
+
+@pytest.mark.parametrize("sent", [b"%PDF-1.4\n" + bytes(range(256)) * 8, b"%PDF-"],
+                         ids=["garbage", "signature only"])
+def test_a_file_that_does_not_parse_as_a_pdf_is_refused(evidence, sent):
+    assert "không đọc được" in refused(evidence, sent, "bien-ban.pdf")
