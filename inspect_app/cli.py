@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from .audit_cli import audit_group
 from .domain.catalog import CatalogError, load_catalog
 from .extensions import db
 from .models import AdminUnit, Team, User
@@ -192,3 +193,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind)
+    app.cli.add_command(audit_group)
