@@ -1,13 +1,14 @@
 """Photo evidence: checked, downscaled and re-encoded before it is stored.
 
 Re-encoding drops whatever else the file carried (EXIF location, a JPEG comment, scripts in a fake
-image) and keeps a 12-megapixel tablet photo from making a 9 MB PDF later. The size is read from
-the header before anything is decoded, so that a small file cannot make a huge bitmap (a 233 KB
-PNG of 7,740 × 7,740 pixels took 690 MB): JPEGs are decoded at 1/2, 1/4 or 1/8 of their size when
-that is still larger than what is stored, and the frames an upload needs stay under
-MAX_DECODED_BYTES. A file cut short is refused rather than stored half grey. Before that, two facts are read
-from the EXIF: when the photo was taken (DateTimeOriginal) and where (GPS); the caller decides
-whether the location is kept (only for a team that opted in).
+image) and keeps a 12-megapixel tablet photo from making a 9 MB PDF later. Before that, two facts
+are read from the EXIF: when the photo was taken (DateTimeOriginal) and where (GPS); the caller
+decides whether the location is kept (only for a team that opted in).
+
+The size is read from the header before anything is decoded, so that a small file cannot make a
+huge bitmap (a 233 KB PNG of 7,740 × 7,740 pixels took 690 MB): JPEGs are decoded at 1/2, 1/4 or
+1/8 of their size when that is still larger than what is stored, and what decoding and shrinking
+hold at once stays under MAX_DECODED_BYTES. A file cut short is refused rather than stored half grey.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ MAX_SOURCE_PIXELS = 50_000_000  # a 50 MP phone photo; JPEGs are then decoded at
 MAX_DECODED_BYTES = 100 * 1000 * 1000  # what decoding and shrinking one upload may hold at once
 LONGEST_SIDE = 1600
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
+TOO_LARGE = "Ảnh có độ phân giải quá lớn để xử lý; vui lòng gửi ảnh nhỏ hơn (ví dụ ảnh JPEG chụp từ máy tính bảng)."
 
 
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
@@ -127,9 +129,10 @@ def _fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:
 def _decoding_bytes(image: Image.Image, source_pixels: int) -> int:
     """What decoding and shrinking `image` holds at once, as Pillow and libjpeg hold it.
 
-    A decoded frame takes 1, 2 or 4 bytes a pixel (RGB takes four); beside it, any mode but RGB and L
-    needs an RGB copy before it can be shrunk well, and shrinking holds about a third of a frame; a progressive
-    JPEG keeps all its DCT coefficients (about 3 bytes a source pixel, whatever the draft size).
+    A decoded frame takes 1, 2 or 4 bytes a pixel (RGB takes four); beside it, any mode but RGB
+    and L needs an RGB copy before it can be shrunk well, and shrinking holds about a third of a
+    frame; a progressive JPEG keeps all its DCT coefficients (about 3 bytes a source pixel,
+    whatever the draft size).
     """
     held = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
     per_pixel = held + max(0 if image.mode in ("RGB", "L") else 4, max(held, 4) / 3)
@@ -200,9 +203,6 @@ def open_upload(data: bytes) -> Image.Image:
             Image.DecompressionBombWarning):
         raise Invalid("Tệp tải lên không phải là ảnh hợp lệ.") from None
     return image
-
-
-TOO_LARGE = "Ảnh có độ phân giải quá lớn để xử lý; vui lòng gửi ảnh nhỏ hơn (ví dụ ảnh JPEG chụp từ máy tính bảng)."
 
 
 def store_photo(stream: BinaryIO, photo_dir: Path, sent_exif: Image.Exif | None = None) -> StoredPhoto:
