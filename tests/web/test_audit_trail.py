@@ -15,8 +15,9 @@ from test_pages import login
 
 from inspect_app.domain.audit_chain import GENESIS
 from inspect_app.extensions import db
-from inspect_app.models import AuditEntry
+from inspect_app.models import AuditEntry, User
 from inspect_app.services.audit import hash_of, record, verify_chain
+from inspect_app.services.audit_view import present
 
 # ---------------------------------------------------------------- what is recorded
 
@@ -39,6 +40,18 @@ def test_a_note_edit_records_the_old_and_the_new_text(app):
     login(admin, "admin")
     page = admin.get(f"/audit?entity=inspection&id={inspection}").get_data(as_text=True)
     assert "Chưa niêm yết" in page and "Đã niêm yết ở bảng tin" in page
+
+
+def test_entries_from_before_the_note_text_was_recorded_still_read(app):
+    api = Api(app, "inspector")
+    inspection = api.create()
+    with app.app_context():
+        entry = AuditEntry(user_id=None, username="inspector", action="answer", entity="inspection",
+                           entity_id=inspection, details={"changes": {"TG-01": {"note": True}}})
+        db.session.add(entry)
+        db.session.commit()
+        (row,) = present(db.session, app.extensions["catalog"], db.session.get(User, 1), [entry])
+    assert [(line.label[:5], line.remark) for line in row.lines] == [("TG-01", "chỉ sửa ghi chú")]
 
 
 def test_an_unchanged_note_or_an_empty_note_on_a_new_answer_records_nothing(app):
