@@ -18,7 +18,7 @@ from pypdf.generic import (ArrayObject, DictionaryObject, NameObject, NullObject
                            TextStringObject)
 from sqlalchemy import select
 from test_remediation import Api as RemediationApi
-from test_remediation import action_id, finalised
+from test_remediation import action_id, finalised, page_client, token_of
 
 from inspect_app.extensions import db
 from inspect_app.models import Photo, RemediationEvidence
@@ -246,3 +246,18 @@ def test_an_html_polyglot_is_refused(evidence, sent):
                          ids=["garbage", "signature only"])
 def test_a_file_that_does_not_parse_as_a_pdf_is_refused(evidence, sent):
     assert "không đọc được" in refused(evidence, sent, "bien-ban.pdf")
+
+
+def test_the_evidence_form_refuses_the_same_files_with_the_reason(app):
+    """The page's form (not only the API) goes through the same checks and says why, in Vietnamese."""
+    target = action_id(app, finalised(app), "GT-03")
+    commune = page_client(app, "commune-phucxa")
+    token = token_of(commune.get(f"/remediations/{target}"))
+    hostile = pdf(open_action(action(S=NameObject("/JavaScript"), JS=TextStringObject("app.alert(1)"))))
+    for data, name, reason in ((hostile, "bien-ban.pdf", "chứa mã lệnh"), (png(7740, 7740), "bom.png", "quá lớn"),
+                               (jpeg()[:-2], "anh.jpg", "cắt cụt")):
+        response = commune.post(f"/remediations/{target}/evidence", content_type="multipart/form-data",
+                                data={"csrf_token": token, "note": "Minh chứng", "file": (io.BytesIO(data), name)})
+        assert response.status_code == 422 and reason in response.get_data(as_text=True), name
+    with app.app_context():
+        assert db.session.scalars(select(RemediationEvidence)).all() == []
