@@ -331,10 +331,15 @@ class MinutesDocument(db.Model):
 
 
 class AuditEntry(db.Model):
-    """Who changed what, when: written in the same transaction as the change itself."""
+    """Who changed what, when: written in the same transaction as the change itself.
+
+    prev_hash and entry_hash chain the entries (domain.audit_chain, services.audit); prev_hash is
+    unique, so two entries can never follow the same one.
+    """
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),
+                      UniqueConstraint("prev_hash", name="uq_audit_prev_hash"))
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, server_default=func.now())
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -343,3 +348,5 @@ class AuditEntry(db.Model):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))  # null only until the commit chains it
+    entry_hash: Mapped[str | None] = mapped_column(String(64))

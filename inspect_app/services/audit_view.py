@@ -518,6 +518,10 @@ def _answer_value(code: str, value: Any, checklist: Checklist | None) -> Value:
     return plain(value)
 
 
+def _note_value(text: Any) -> Value:
+    return shorten(text) if isinstance(text, str) and text else Value(EMPTY)
+
+
 def _answer_lines(entry: AuditEntry, context: Context) -> list[Line]:
     changes = details_of(entry).get("changes")
     if not isinstance(changes, dict):
@@ -531,12 +535,15 @@ def _answer_lines(entry: AuditEntry, context: Context) -> list[Line]:
         if not isinstance(change, dict):
             lines.append(Line(label, plain(change)))
             continue
-        remark = "đã sửa ghi chú" if change.get("note") else None
+        note = change.get("note")
+        remark = "đã sửa ghi chú" if note is True else None  # entries before the note's text was recorded
         if "from" in change or "to" in change:
             lines.append(Line(label, _answer_value(code, change.get("to"), checklist),
                               _answer_value(code, change.get("from"), checklist), remark))
         elif remark:
             lines.append(Line(label, None, remark="chỉ sửa ghi chú"))
+        if is_change(note):
+            lines.append(Line(label, _note_value(note.get("to")), _note_value(note.get("from")), remark="ghi chú"))
         extra = {k: v for k, v in change.items() if k not in ("from", "to", "note")}
         if extra:
             lines.append(Line(label, plain(extra)))

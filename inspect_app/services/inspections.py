@@ -491,7 +491,8 @@ def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id:
             changed[code] = {"from": row.value, "to": values[code]}
             row.value = values[code]
         if code in cleaned_notes and row.note != cleaned_notes[code]:
-            changed.setdefault(code, {})["note"] = True
+            if (row.note or "") != cleaned_notes[code]:  # a new row's empty note is no change
+                changed.setdefault(code, {})["note"] = {"from": row.note or "", "to": cleaned_notes[code]}
             row.note = cleaned_notes[code]
         row.updated_by_id = actor.id
     evaluation = evaluate_inspection(catalog, inspection, evidence, previous)
@@ -882,7 +883,8 @@ def update_details(session: Session, actor: User, inspection_id: int, data: Any)
                if getattr(inspection, key) != value}
     for key, value in changes.items():
         setattr(inspection, key, value)
-    record(session, actor, "details", "inspection", inspection.id, changes=changed)
+    if changed:  # PATCH {} or the same values again: nothing happened, nothing to record
+        record(session, actor, "details", "inspection", inspection.id, changes=changed)
     try:
         session.commit()
     except StaleDataError:

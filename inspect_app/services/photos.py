@@ -1,9 +1,14 @@
 """Photo evidence: checked, downscaled and re-encoded before it is stored.
 
-Re-encoding drops whatever else the file carried (EXIF location, scripts in a fake image) and
-keeps a 12-megapixel tablet photo from making a 9 MB PDF later. Before that, two facts are read
-from the EXIF: when the photo was taken (DateTimeOriginal) and where (GPS); the caller decides
-whether the location is kept (only for a team that opted in).
+Re-encoding drops whatever else the file carried (EXIF location, a JPEG comment, scripts in a fake
+image) and keeps a 12-megapixel tablet photo from making a 9 MB PDF later. Before that, two facts
+are read from the EXIF: when the photo was taken (DateTimeOriginal) and where (GPS); the caller
+decides whether the location is kept (only for a team that opted in).
+
+The size is read from the header before anything is decoded, so that a small file cannot make a
+huge bitmap (a 233 KB PNG of 7,740 × 7,740 pixels took 690 MB): JPEGs are decoded at 1/2, 1/4 or
+1/8 of their size when that is still larger than what is stored, and what decoding and shrinking
+hold at once stays under MAX_DECODED_BYTES. A file cut short is refused rather than stored half grey.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import hashlib
 import io
 import math
 import os
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -25,9 +31,11 @@ from ..domain.checklists import VIETNAM
 from . import Invalid, NotFound
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 60_000_000
+MAX_SOURCE_PIXELS = 50_000_000  # a 50 MP phone photo; JPEGs are then decoded at a fraction of this
+MAX_DECODED_BYTES = 100 * 1000 * 1000  # what decoding and shrinking one upload may hold at once
 LONGEST_SIDE = 1600
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}
+TOO_LARGE = "Ảnh có độ phân giải quá lớn để xử lý; vui lòng gửi ảnh nhỏ hơn (ví dụ ảnh JPEG chụp từ máy tính bảng)."
 
 
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
@@ -112,6 +120,91 @@ def exif_segment(data: bytes) -> Image.Exif:
     return exif
 
 
+def _fitted(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """The size of an image shrunk (never enlarged) to at most `longest` pixels a side."""
+    scale = min(1.0, longest / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _decoding_bytes(image: Image.Image, source_pixels: int) -> int:
+    """What decoding and shrinking `image` holds at once, as Pillow and libjpeg hold it.
+
+    A decoded frame takes 1, 2 or 4 bytes a pixel (RGB takes four); beside it, any mode but RGB
+    and L needs an RGB copy before it can be shrunk well, and shrinking holds about a third of a
+    frame; a progressive JPEG keeps all its DCT coefficients (about 3 bytes a source pixel,
+    whatever the draft size).
+    """
+    held = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
+    per_pixel = held + max(0 if image.mode in ("RGB", "L") else 4, max(held, 4) / 3)
+    coefficients = 3 * source_pixels if image.format in ("JPEG", "MPO") and image.info.get("progressive") else 0
+    return round(image.width * image.height * per_pixel) + coefficients
+
+
+# After a scan's entropy-coded data, the next marker: 0xFF not followed by a stuffed zero, a restart or fill.
+_AFTER_SCAN = re.compile(rb"\xff(?![\x00\xd0-\xd7\xff])")
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    """Whether the JPEG reaches its end-of-image marker: its segments are walked, skipping each scan's data.
+
+    A file cut short still decodes (the rest grey) because WeasyPrint turns
+    ImageFile.LOAD_TRUNCATED_IMAGES on for the whole process when it is imported.
+    """
+    pos = 2  # after SOI
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            return True
+        if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:  # fill byte, markers without a length
+            pos += 1 if marker == 0xFF else 2
+            continue
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker == 0xDA:  # start of scan: its header, then entropy-coded data up to the next marker
+            found = _AFTER_SCAN.search(data, pos)
+            if found is None:
+                return False
+            pos = found.start()
+    return data[pos:pos + 2] == b"\xff\xd9"
+
+
+def _complete(image: Image.Image, data: bytes) -> bool:
+    """Whether the file holds all of its image data (libwebp refuses a cut WebP by itself)."""
+    if image.format in ("JPEG", "MPO"):
+        return _jpeg_complete(data)
+    if image.format == "PNG":
+        try:
+            Image.open(io.BytesIO(data)).verify()  # every chunk's CRC up to IEND, without decoding
+        except (OSError, SyntaxError, struct_error):
+            return False
+    return True
+
+
+def open_upload(data: bytes) -> Image.Image:
+    """The uploaded image decoded within MAX_DECODED_BYTES, or Invalid; the size is checked from the header."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # lazy: reads the header only
+            if image.format not in ACCEPTED_FORMATS:
+                raise Invalid("Chỉ nhận ảnh JPEG, PNG hoặc WebP.")
+            source_pixels = image.width * image.height
+            if source_pixels > MAX_SOURCE_PIXELS:
+                raise Invalid(TOO_LARGE)
+            if image.format in ("JPEG", "MPO"):
+                image.draft("RGB", _fitted(image.size, LONGEST_SIDE))  # DCT scaling, still ≥ what is stored
+            if _decoding_bytes(image, source_pixels) > MAX_DECODED_BYTES:
+                raise Invalid(TOO_LARGE)
+            if not _complete(image, data):
+                raise Invalid("Tệp ảnh bị cắt cụt (thiếu phần cuối); vui lòng gửi lại ảnh đầy đủ.")
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        raise Invalid("Tệp tải lên không phải là ảnh hợp lệ.") from None
+    return image
+
+
 def store_photo(stream: BinaryIO, photo_dir: Path, sent_exif: Image.Exif | None = None) -> StoredPhoto:
     """Validate an uploaded image and store it as a JPEG of at most 1600 px a side, metadata stripped.
 
@@ -123,23 +216,15 @@ def store_photo(stream: BinaryIO, photo_dir: Path, sent_exif: Image.Exif | None 
         raise Invalid(f"Ảnh quá lớn (tối đa {MAX_UPLOAD_BYTES // (1024 * 1024)} MB).")
     if not data:
         raise Invalid("Tệp ảnh rỗng.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED_FORMATS:
-                raise Invalid("Chỉ nhận ảnh JPEG, PNG hoặc WebP.")
-            if image.width * image.height > MAX_PIXELS:
-                raise Invalid("Ảnh có độ phân giải quá lớn.")
-            image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
-        raise Invalid("Tệp tải lên không phải là ảnh hợp lệ.") from None
+    image = open_upload(data)
     taken = _taken(image, sent_exif)
+    if image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")  # the one full-size copy, counted by _decoding_bytes
+    image.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)  # in place, reducing first
     image = ImageOps.exif_transpose(image).convert("RGB")
-    image.thumbnail((LONGEST_SIDE, LONGEST_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=82, optimize=True)
+    # Pillow writes the source's JPEG comment (COM segment) back unless told otherwise.
+    image.save(out, "JPEG", quality=82, optimize=True, comment=b"")
     encoded = out.getvalue()
     name = f"{uuid.uuid4().hex}.jpg"
     photo_dir.mkdir(parents=True, exist_ok=True)

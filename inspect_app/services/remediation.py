@@ -27,6 +27,7 @@ from ..models import (FINALISED, SUPERSEDED, FindingRecord, Inspection, MinutesD
 from . import Conflict, Forbidden, Invalid, NotFound
 from .accounts import can_edit, can_view
 from .audit import record
+from .evidence_pdf import PDF_MAGIC, check_pdf
 from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .photos import MAX_UPLOAD_BYTES, store_photo
 from .transactions import retry_when_locked
@@ -46,7 +47,6 @@ SORTS = {"deadline": "Hạn khắc phục", "commune": "Xã, phường", "status
 MAX_NOTE_LENGTH = 4000
 MAX_REASON_LENGTH = 2000
 MAX_CODE_LENGTH = 10
-PDF_MAGIC = b"%PDF-"
 DEFAULT_LIMIT = 1000
 
 NOT_FOUND_MESSAGE = "Không tìm thấy việc khắc phục này."
@@ -303,7 +303,7 @@ def _looks_like_pdf(upload: Upload) -> bool:
 
 
 def _store(upload: Upload, photo_dir: Path) -> tuple[str, str, int, str]:
-    """Store a photo (re-encoded) or a PDF (as-is): (kind, stored_name, size, sha256)."""
+    """Store a photo (re-encoded) or a plain PDF (as sent, see evidence_pdf): (kind, stored_name, size, sha256)."""
     data = upload.stream.read(MAX_UPLOAD_BYTES + 1)
     limit = f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
     if len(data) > MAX_UPLOAD_BYTES:
@@ -311,6 +311,7 @@ def _store(upload: Upload, photo_dir: Path) -> tuple[str, str, int, str]:
     if not data:
         raise Invalid("Tệp tải lên rỗng.", errors={"file": "tệp rỗng"})
     if data.startswith(PDF_MAGIC):
+        check_pdf(data)
         name = f"{uuid.uuid4().hex}.pdf"
         photo_dir.mkdir(parents=True, exist_ok=True)
         (photo_dir / name).write_bytes(data)

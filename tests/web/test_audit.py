@@ -237,8 +237,9 @@ def test_each_action_reads_as_who_when_what_on_which_record_and_before_after(db_
     assert lines(created) == ["Xã, phường: Phường Phúc Xá (mã 00001)", "Ngày kiểm tra: 15/09/2020"]
 
     first, batch, _revision = seen["Trả lời tiêu chí"]
-    assert len(first.lines) == 1 and first.lines[0].label.startswith("TG-01 · ")
-    assert text(first.lines[0]).endswith(": chưa trả lời → Không (đã sửa ghi chú)")
+    assert len(first.lines) == 2 and first.lines[0].label.startswith("TG-01 · ")
+    assert text(first.lines[0]).endswith(": chưa trả lời → Không")
+    assert text(first.lines[1]).endswith(": (trống) → Chưa niêm yết (ghi chú)")  # the note's own text
     answered = lines(batch)
     assert len(batch.lines) == 8 and batch.more  # a long batch opens on demand
     assert any(t.startswith("TG-01 · ") and t.endswith(": Không → Có") for t in answered)

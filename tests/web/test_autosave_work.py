@@ -13,10 +13,13 @@ from sqlalchemy import event
 from inspect_app.domain.checklists import Item
 from inspect_app.extensions import db
 
-MAX_STATEMENTS = 5
+# The change itself (the login's user, the inspection, its two updates, the audit INSERT), plus what
+# chaining the audit entry costs (services.audit): reading the previous hash and writing this one's,
+# and on PostgreSQL the trail's advisory lock.
+MAX_STATEMENTS = {"sqlite": 7, "postgresql": 8}
 
 
-def test_one_autosave_is_at_most_five_statements_and_validates_one_answer(db_app, monkeypatch):
+def test_one_autosave_is_a_handful_of_statements_and_validates_one_answer(db_app, monkeypatch):
     api = Api(db_app, "inspector")
     answers = compliant_doc()["answers"]
     first = api.create(client_id="earlier-0001-abcdef", inspection_date="2020-07-20")
@@ -45,7 +48,8 @@ def test_one_autosave_is_at_most_five_statements_and_validates_one_answer(db_app
 
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert len(statements) <= MAX_STATEMENTS, "\n".join(s.split("\n")[0][:90] for s in statements)
+    assert len(statements) <= MAX_STATEMENTS[engine.dialect.name], \
+        "\n".join(s.split("\n")[0][:90] for s in statements)
     assert validated == ["TG-04"]
     assert body["version"] == version + 1
     codes = {f["code"]: f for f in body["findings"]}

@@ -19,6 +19,7 @@ from apiclient import Api as BaseApi
 from openapi_schemas import DocumentedSchemas
 from openpyxl import load_workbook
 from PIL import Image
+from pypdf import PdfWriter
 from sqlalchemy import func, select
 
 from inspect_app.domain.checklists import today_in_vietnam
@@ -91,9 +92,12 @@ def jpeg(width=900, height=600) -> bytes:
 
 
 def tiny_pdf() -> bytes:
-    body = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-    body += b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-    return body
+    """A valid one-page PDF (evidence PDFs must parse: services.evidence_pdf)."""
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 @pytest.fixture
