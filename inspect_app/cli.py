@@ -11,6 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from . import cli_backup
+from .criteria.cli import criteria_group
 from .domain.catalog import CatalogError, load_catalog
 from .extensions import db
 from .models import AdminUnit, Team, User
@@ -194,3 +195,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(remind)
     cli_backup.register(app)
+    app.cli.add_command(criteria_group)

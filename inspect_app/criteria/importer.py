@@ -93,6 +93,8 @@ def import_workbook(source: Path | str | IO[bytes], root: Path | str) -> ImportR
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
         return ImportResult(None, (Problem("tệp không phải bảng tính Excel (.xlsx) đọc được"),))
     reader = _Reader(book)
+    if reader.problems:  # a missing sheet or column: the rows cannot be read until the shape is right
+        return ImportResult(None, reader.sorted())
     head = reader.version()
     if head is None:
         return ImportResult(None, reader.sorted())

@@ -24,7 +24,7 @@ SCORING_LABELS = {WEIGHT: "Trọng số tiêu chí", SEVERITY_FACTOR: "Hệ số
 VERSION_OWNER = "Phiên bản"  # the owner of the checklist's own legal basis on the citations sheet
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per column: compared and hashed by identity
 class Column:
     key: str  # what it holds in the YAML (a dotted key for nested values: due.days)
     title: str  # its header
@@ -35,7 +35,7 @@ class Column:
     hints: tuple[str, ...] = ()  # words by which the validator's messages point at this column
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sheet:
     title: str
     columns: tuple[Column, ...]
