@@ -107,7 +107,10 @@ def _fill(book: Workbook, sheet: Sheet, rows: Iterable[dict[str, Any]]) -> Works
         cell = sheet_.cell(1, number)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet_.column_dimensions[get_column_letter(number)].width = column.width
+        dimension = sheet_.column_dimensions[get_column_letter(number)]
+        dimension.width = column.width
+        if column.kind not in ("date", "number", "integer"):
+            dimension.number_format = "@"  # text as typed: Excel would turn a deadline "31/12" into a date
     for row in rows:
         sheet_.append([_cell_value(column, row.get(column.key)) for column in sheet.columns])
         for number, column in enumerate(sheet.columns, start=1):
@@ -115,6 +118,8 @@ def _fill(book: Workbook, sheet: Sheet, rows: Iterable[dict[str, Any]]) -> Works
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if column.kind == "date":
                 cell.number_format = DATE_FORMAT
+            elif column.kind not in ("number", "integer"):
+                cell.number_format = "@"
             elif isinstance(cell.value, str) and cell.value.startswith("="):
                 cell.data_type = "s"  # text, never a formula
     sheet_.freeze_panes = "A2"

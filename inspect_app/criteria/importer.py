@@ -93,7 +93,7 @@ def import_workbook(source: Path | str | IO[bytes], root: Path | str) -> ImportR
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
         return ImportResult(None, (Problem("tệp không phải bảng tính Excel (.xlsx) đọc được"),))
     reader = _Reader(book)
-    if reader.problems:  # a missing sheet or column: the rows cannot be read until the shape is right
+    if reader.misshapen:
         return ImportResult(None, reader.sorted())
     head = reader.version()
     if head is None:
@@ -187,6 +187,9 @@ class _Reader:
     def __init__(self, book: Workbook):
         self.book, self.problems = book, []
         self.rows = {sheet.title: list(self._rows(sheet)) for sheet in EDITABLE}
+        self.misshapen = bool(self.problems)  # a missing sheet or column: rows cannot be read until it is fixed
+        if not self.misshapen:
+            self.rows = {title: self._filled(rows) for title, rows in self.rows.items()}
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -217,6 +220,17 @@ class _Reader:
             yield _Row(sheet, number, {key: values[i] if i < len(values) else None for key, i in positions.items()},
                        self)
 
+    def _filled(self, rows: list[_Row]) -> list[_Row]:
+        """The rows with every required cell filled; the others are reported and left out."""
+        kept = []
+        for row in rows:
+            missing = [column for column in row.sheet.columns if column.required and row.raw(column.key) is None]
+            for column in missing:
+                row.problem(column.key, "ô này không được để trống")
+            if not missing:
+                kept.append(row)
+        return kept
+
     def version(self) -> dict[str, Any] | None:
         """The version's own row: id, number, title and dates; None when it cannot name a version."""
         rows = self.rows[VERSION.title]
@@ -228,9 +242,6 @@ class _Reader:
         head = {"id": row.text("id"), "version": row.number("version", whole=True), "title": row.text("title"),
                 "effective_from": row.date("effective_from"), "effective_to": row.date("effective_to"),
                 "row": row.at}
-        for key in ("id", "version"):
-            if head[key] is None and row.raw(key) is None:
-                row.problem(key, "ô này không được để trống")
         return head if head["id"] and isinstance(head["version"], int) else None
 
     def draft(self, head: dict[str, Any]) -> tuple["_Yaml", "_Yaml"]:
@@ -346,6 +357,9 @@ class _Reader:
             value = row.number("value")
             subject = row.text("subject")
             if parameter == WEIGHT:
+                if subject is None:
+                    row.problem("subject", "trọng số cần mã tiêu chí được chấm điểm")
+                    continue
                 scoring[WEIGHT][subject] = value
             elif parameter == SEVERITY_FACTOR:
                 if subject not in by_label:

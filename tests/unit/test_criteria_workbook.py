@@ -120,6 +120,8 @@ def test_sheets_dates_and_header_as_people_read_them(v2_bytes):
         'CK-03 = "Có" và CK-05 = "Không"'
     assert rules.column_dimensions[letter_of(RULES, "condition")].width == RULES.column("condition").width
     assert rules[f"{letter_of(RULES, 'title')}2"].alignment.wrap_text
+    deadline = letter_of(RULES, "deadline")  # text as typed: Excel must not turn "31/12" into a date
+    assert (rules.column_dimensions[deadline].number_format, rules[f"{deadline}2"].number_format) == ("@", "@")
 
 
 def validation_values(book, sheet, key: str) -> list:
@@ -209,6 +211,7 @@ MISTAKES = {  # name: (edit returning (sheet, row, column key or None), words of
     "flag not Có/Không": (_edit(ITEMS, "code", "TG-06", "na_allowed", "Có lẽ"), "“Có lẽ” không có trong danh sách"),
     "whole number": (_edit(SECTIONS, "code", "GT", "papi", "3,5"), "“3,5” không phải là số nguyên"),
     "scoring value": (_edit(SCORING, "subject", "Nghiêm trọng", "value", "một"), "“một” không phải là số"),
+    "empty required cell": (_citation("TG-05", 0, "instrument", None), "ô này không được để trống"),
     "unknown kind": (_edit(RULES, "id", "GT-01", "kind", "Nhắc nhở"), "“Nhắc nhở” không có trong danh sách"),
 }
 
