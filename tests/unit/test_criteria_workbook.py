@@ -303,3 +303,27 @@ def test_import_command_lists_problems_and_writes_nothing(runner, tmp_path, v2_b
     assert f"Trang 'Luật', dòng {row}, cột {letter_of(RULES, 'condition')} (Điều kiện)" in done.output
     assert "Có 1 lỗi; chưa lưu gì." in done.output
     assert not (tmp_path / "draft").exists()
+
+
+def test_a_changed_threshold_and_a_new_yes_no_item_with_its_rule_make_a_valid_draft(v2_bytes):
+    """What the department will do most: change a number, add a criterion and the rule that judges it."""
+    book = load_workbook(io.BytesIO(v2_bytes))
+    put(book, RULES, row_of(book, RULES, "id", "TG-02"), "condition", "TG-02 < 5")
+    items, rules, basis = (book[s.title] for s in (ITEMS, RULES, BASIS))
+    new_item = {"section": "DT", "code": "DT-06", "type": "Có/Không", "na_allowed": "Không", "required": "Có",
+                "evidence": "Không", "question": "UBND xã công bố số điện thoại đường dây nóng trên trang thông tin điện tử",
+                "guidance": "Kiểm tra trang thông tin điện tử của xã; chọn “Có” khi số điện thoại gọi được."}
+    items.append([new_item.get(c.key) for c in ITEMS.columns])
+    new_rule = {"id": "DT-06", "code": "DT-06", "items": "DT-06", "kind": "Khuyến nghị", "severity": "Bình thường",
+                "title": "Chưa công bố số điện thoại đường dây nóng", "remediation": "Công bố số điện thoại đường dây nóng.",
+                "responsible": "Văn phòng HĐND và UBND", "deadline": "10wd", "condition": 'DT-06 = "Không"'}
+    rules.append([new_rule.get(c.key) for c in RULES.columns])
+    basis.append([{"owner": "DT-06", "instrument": "luat-tccqdp-2025"}.get(c.key) for c in BASIS.columns])
+    result = reimport(book)
+    assert result.problems == ()
+    draft = result.draft.catalog
+    checklist = draft.checklist("papi-xa", 2)
+    assert checklist.items["DT-06"].type == "yesno" and not checklist.items["DT-06"].na_allowed
+    ruleset = {rule.id: rule for rule in draft.ruleset(checklist).rules}
+    assert ruleset["DT-06"].condition == {"all": [{"m": {"$and": [{"item": "DT-06"}, {"value": "no"}]}}]}
+    assert ruleset["TG-02"].condition == {"all": [{"m": {"$and": [{"item": "TG-02"}, {"$lt": {"value": 5}}]}}]}
