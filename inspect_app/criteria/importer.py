@@ -96,10 +96,10 @@ def import_workbook(source: Path | str | IO[bytes], root: Path | str) -> ImportR
     if reader.misshapen:
         return ImportResult(None, reader.sorted())
     head = reader.version()
-    if head is None:
-        return ImportResult(None, reader.sorted())
-    checklist_yaml, rules_yaml = reader.draft(head)
-    catalog = _validate(Path(root), head, checklist_yaml, rules_yaml, reader)
+    checklist_yaml, rules_yaml = reader.draft(head)  # every cell is read, even when the version has no name
+    catalog = None
+    if head["id"] and isinstance(head["version"], int):
+        catalog = _validate(Path(root), head, checklist_yaml, rules_yaml, reader)
     problems = reader.sorted()
     if problems or catalog is None:
         return ImportResult(None, problems)
@@ -231,18 +231,17 @@ class _Reader:
                 kept.append(row)
         return kept
 
-    def version(self) -> dict[str, Any] | None:
-        """The version's own row: id, number, title and dates; None when it cannot name a version."""
+    def version(self) -> dict[str, Any]:
+        """The version's own row: id, number, title and dates (None where a cell cannot be read)."""
         rows = self.rows[VERSION.title]
         for extra in rows[1:]:
             self.add(Problem("trang này chỉ có một dòng dữ liệu (phiên bản đang sửa)", VERSION, extra.at))
-        if not rows:
-            return None
+        if not rows:  # its required cells were empty, and are reported
+            return dict.fromkeys(("id", "version", "title", "effective_from", "effective_to", "row"))
         row = rows[0]
-        head = {"id": row.text("id"), "version": row.number("version", whole=True), "title": row.text("title"),
+        return {"id": row.text("id"), "version": row.number("version", whole=True), "title": row.text("title"),
                 "effective_from": row.date("effective_from"), "effective_to": row.date("effective_to"),
                 "row": row.at}
-        return head if head["id"] and isinstance(head["version"], int) else None
 
     def draft(self, head: dict[str, Any]) -> tuple["_Yaml", "_Yaml"]:
         rules = [self._rule(row) for row in self.rows[RULES.title]]

@@ -327,3 +327,16 @@ def test_a_changed_threshold_and_a_new_yes_no_item_with_its_rule_make_a_valid_dr
     ruleset = {rule.id: rule for rule in draft.ruleset(checklist).rules}
     assert ruleset["DT-06"].condition == {"all": [{"m": {"$and": [{"item": "DT-06"}, {"value": "no"}]}}]}
     assert ruleset["TG-02"].condition == {"all": [{"m": {"$and": [{"item": "TG-02"}, {"$lt": {"value": 5}}]}}]}
+
+
+def test_a_version_without_a_number_still_has_every_other_cell_read(v2_bytes):
+    book = load_workbook(io.BytesIO(v2_bytes))
+    put(book, VERSION, 2, "version", "hai")
+    row = row_of(book, RULES, "id", "TG-08")
+    put(book, RULES, row, "severity", "Rất nặng")
+    result = reimport(book)
+    assert [str(p) for p in result.problems] == [
+        f"Trang 'Phiên bản', dòng 2, cột {letter_of(VERSION, 'version')} (Số phiên bản): “hai” không phải là số nguyên",
+        f"Trang 'Luật', dòng {row}, cột {letter_of(RULES, 'severity')} (Mức độ): “Rất nặng” không có trong danh sách; "
+        "chọn một trong: Bình thường; Nghiêm trọng",
+    ]
