@@ -13,7 +13,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from ..domain.catalog import Catalog, load_catalog
 from ..domain.conditions import describe_condition
@@ -100,30 +99,28 @@ def _instrument_rows(catalog: Catalog) -> list[dict[str, Any]]:
              "articles": "\n".join(i.articles)} for i in catalog.register.instruments.values()]
 
 
-def _fill(book: Workbook, sheet: Sheet, rows: Iterable[dict[str, Any]]) -> Worksheet:
-    sheet_ = book.create_sheet(sheet.title)
-    sheet_.append([column.title for column in sheet.columns])
+def _fill(book: Workbook, sheet: Sheet, rows: Iterable[dict[str, Any]]) -> None:
+    """One sheet: a bold frozen header, the columns' widths and formats, wrapped text."""
+    target = book.create_sheet(sheet.title)
+    target.append([column.title for column in sheet.columns])
+    target.freeze_panes = "A2"
     for number, column in enumerate(sheet.columns, start=1):
-        cell = sheet_.cell(1, number)
+        cell = target.cell(1, number)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-        dimension = sheet_.column_dimensions[get_column_letter(number)]
-        dimension.width = column.width
-        if column.kind not in ("date", "number", "integer"):
-            dimension.number_format = "@"  # text as typed: Excel would turn a deadline "31/12" into a date
+        dimension = target.column_dimensions[get_column_letter(number)]
+        dimension.width, dimension.number_format = column.width, _number_format(column)
     for row in rows:
-        sheet_.append([_cell_value(column, row.get(column.key)) for column in sheet.columns])
+        target.append([_cell_value(column, row.get(column.key)) for column in sheet.columns])
         for number, column in enumerate(sheet.columns, start=1):
-            cell = sheet_.cell(sheet_.max_row, number)
+            cell = target.cell(target.max_row, number)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if column.kind == "date":
-                cell.number_format = DATE_FORMAT
-            elif column.kind not in ("number", "integer"):
-                cell.number_format = "@"
-            elif isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-    sheet_.freeze_panes = "A2"
-    return sheet_
+            cell.number_format = _number_format(column)
+
+
+def _number_format(column: Column) -> str:
+    """Dates as dd/mm/yyyy; text as typed (Excel would turn a deadline "31/12" into a date)."""
+    return {"date": DATE_FORMAT, "number": "General", "integer": "General"}.get(column.kind, "@")
 
 
 def _cell_value(column: Column, value: Any) -> Any:

@@ -317,7 +317,7 @@ class _Reader:
     def _rule(self, row: _Row) -> "_Block":
         deadline = row.raw("deadline")
         rule = {"id": row.text("id"), "code": row.text("code"),
-                "items": [c.strip() for c in (row.text("items") or "").split(";") if c.strip()] or None,
+                "items": [c.strip() for c in re.split(r"[;,]", row.text("items") or "") if c.strip()] or None,
                 "kind": row.label("kind"), "severity": row.label("severity"), "title": row.text("title"),
                 "remediation": row.text("remediation"), "responsible": row.text("responsible"),
                 "deadline": deadline.date().isoformat() if isinstance(deadline, dt.datetime) else row.text("deadline"),

@@ -309,6 +309,7 @@ def test_a_changed_threshold_and_a_new_yes_no_item_with_its_rule_make_a_valid_dr
     """What the department will do most: change a number, add a criterion and the rule that judges it."""
     book = load_workbook(io.BytesIO(v2_bytes))
     put(book, RULES, row_of(book, RULES, "id", "TG-02"), "condition", "TG-02 < 5")
+    put(book, RULES, row_of(book, RULES, "id", "J-01"), "items", "CK-03, CK-05")  # a comma is read as “;”
     items, rules, basis = (book[s.title] for s in (ITEMS, RULES, BASIS))
     new_item = {"section": "DT", "code": "DT-06", "type": "Có/Không", "na_allowed": "Không", "required": "Có",
                 "evidence": "Không", "question": "UBND xã công bố số điện thoại đường dây nóng trên trang thông tin điện tử",
@@ -326,6 +327,7 @@ def test_a_changed_threshold_and_a_new_yes_no_item_with_its_rule_make_a_valid_dr
     assert checklist.items["DT-06"].type == "yesno" and not checklist.items["DT-06"].na_allowed
     ruleset = {rule.id: rule for rule in draft.ruleset(checklist).rules}
     assert ruleset["DT-06"].condition == {"all": [{"m": {"$and": [{"item": "DT-06"}, {"value": "no"}]}}]}
+    assert ruleset["J-01"].items == ("CK-03", "CK-05")
     assert ruleset["TG-02"].condition == {"all": [{"m": {"$and": [{"item": "TG-02"}, {"$lt": {"value": 5}}]}}]}
 
 
