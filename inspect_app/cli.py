@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from . import cli_backup
 from .audit_cli import audit_group
+from .criteria.cli import criteria_group
 from .domain.catalog import CatalogError, load_catalog
 from .extensions import db
 from .models import AdminUnit, Team, User
@@ -196,3 +197,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(remind)
     cli_backup.register(app)
     app.cli.add_command(audit_group)
+    app.cli.add_command(criteria_group)
