@@ -41,7 +41,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..models import FINALISED, ROLES, SUPERSEDED, Inspection, LoginFailure, Team, User, utcnow
 from . import Forbidden, Invalid, ServiceError
 from .audit import record
-from .transactions import retry_when_locked
+from .transactions import transaction
 
 MIN_PASSWORD_LENGTH = 8
 WRONG_CREDENTIALS = "Tên đăng nhập hoặc mật khẩu không đúng."
@@ -122,7 +122,7 @@ def _count_attempt(session: Session, key: str, free: int, now: dt.datetime, poli
     return counted
 
 
-@retry_when_locked
+@transaction
 def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None, *,
                  address: str | None = None, policy: ThrottlePolicy = THROTTLE) -> User:
     """Check a password, counted against the client address and the (address, username) pair first."""
@@ -162,6 +162,7 @@ def end_sessions(session: Session, user: User) -> None:
     session.refresh(user)
 
 
+@transaction
 def logout(session: Session, user: User) -> None:
     """Log out: a session cookie copied before now stops working, on every device of the account."""
     record(session, user, "logout", "user", user.id)
@@ -169,6 +170,7 @@ def logout(session: Session, user: User) -> None:
     session.commit()
 
 
+@transaction
 def change_password(session: Session, user: User, current: str, new: str) -> User:
     """Change one's own password (the current one is asked again); other sessions of the account end."""
     if not check_password_hash(user.password_hash, current):

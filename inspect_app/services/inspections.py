@@ -30,7 +30,7 @@ from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .photos import ANNEX_FOLDER, StoredPhoto, exif_segment, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
-from .transactions import retry_when_locked
+from .transactions import transaction
 from .units import commune_on
 
 MAX_NOTE_LENGTH = 4000
@@ -74,7 +74,7 @@ def team_head_problem(team: list[dict[str, str]]) -> str | None:
     return "đoàn kiểm tra cần đúng một trưởng đoàn (họ tên, chức vụ)"
 
 
-@retry_when_locked
+@transaction
 def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any,
                       today: dt.date | None = None) -> tuple[Inspection, bool]:
     """Create a draft inspection; the same client_id again returns the existing one (idempotent).
@@ -440,7 +440,7 @@ def _require_draft(inspection: Inspection) -> None:
         raise Conflict(LOCKED_MESSAGE, status=inspection.status)
 
 
-@retry_when_locked
+@transaction
 def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id: int, answers: Any, notes: Any,
                  base_version: Any) -> tuple[int, Evaluation]:
     """Save a batch of answers and notes all or nothing; refuse a stale base_version with 409.
@@ -509,6 +509,7 @@ def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id:
     return version, evaluation
 
 
+@transaction(retry=False)
 def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any, stream: BinaryIO,
               filename: str, photo_dir: Path, catalog: Catalog, exif: bytes | None = None) -> Photo:
     """Store a photo of an item; `exif` is the EXIF the tablet read from the original before downscaling it."""
@@ -569,7 +570,7 @@ def _draft_photo(session: Session, actor: User, inspection_id: int, photo_id: in
     return inspection, photo
 
 
-@retry_when_locked
+@transaction
 def caption_photo(session: Session, actor: User, inspection_id: int, photo_id: int, caption: Any) -> Photo:
     """Give a photo the caption the minutes print under it (empty or null removes it)."""
     inspection, photo = _draft_photo(session, actor, inspection_id, photo_id)
@@ -595,7 +596,7 @@ def caption_photo(session: Session, actor: User, inspection_id: int, photo_id: i
     return photo
 
 
-@retry_when_locked
+@transaction
 def delete_photo(session: Session, catalog: Catalog, actor: User, inspection_id: int, photo_id: int,
                  photo_dir: Path) -> tuple[int, Evaluation]:
     """Remove a wrongly taken photo from a draft; returns the new version and the evaluation without it.
@@ -624,7 +625,7 @@ def delete_photo(session: Session, catalog: Catalog, actor: User, inspection_id:
     return version, evaluation
 
 
-@retry_when_locked
+@transaction
 def finalize(session: Session, catalog: Catalog, actor: User, inspection_id: int,
              minutes: MinutesSettings = MinutesSettings()) -> tuple[Inspection, Evaluation]:
     """Evaluate, store findings, scores and one remediation action per finding, freeze the minutes, lock.
@@ -709,7 +710,7 @@ def _actions_by_finding(replaced: Inspection | None) -> dict[tuple[str, tuple[st
     return actions
 
 
-@retry_when_locked
+@transaction
 def revise(session: Session, actor: User, inspection_id: int) -> tuple[Inspection, bool]:
     """A correction of a finalised inspection: a new draft revision that names the one it replaces."""
     original = get_inspection(session, actor, inspection_id)
@@ -803,7 +804,7 @@ def inspection_detail(session: Session, catalog: Catalog, inspection: Inspection
     return detail
 
 
-@retry_when_locked
+@transaction
 def minutes_for(session: Session, catalog: Catalog, actor: User, inspection_id: int,
                 settings: MinutesSettings) -> tuple[bytes, bool]:
     """The frozen minutes (finalised or superseded), else a watermarked draft; and whether it is a draft."""
@@ -842,7 +843,7 @@ DETAIL_TEXTS = {"place": 200, "plan_reference": 500, "commune_opinion": 4000,
                 "commune_refusal_reason": 1000, "team_refusal_reason": 1000}
 
 
-@retry_when_locked
+@transaction
 def update_details(session: Session, actor: User, inspection_id: int, data: Any) -> Inspection:
     """The minutes' own facts: times, place, plan, copies, the commune's opinion, refusals to sign."""
     inspection = get_inspection(session, actor, inspection_id)

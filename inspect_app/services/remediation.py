@@ -30,7 +30,7 @@ from .audit import record
 from .evidence_pdf import PDF_MAGIC, check_pdf
 from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .photos import MAX_UPLOAD_BYTES, store_photo
-from .transactions import retry_when_locked
+from .transactions import transaction
 
 OPEN, SUBMITTED, VERIFIED = "open", "submitted", "verified"
 STATUSES = (OPEN, SUBMITTED, VERIFIED, SUPERSEDED)
@@ -326,6 +326,7 @@ def _store(upload: Upload, photo_dir: Path) -> tuple[str, str, int, str]:
     return "photo", stored.stored_name, stored.size, stored.sha256
 
 
+@transaction(retry=False)
 def submit_evidence(session: Session, actor: User, action_id: int, note: Any, file: Upload | None,
                     photo_dir: Path, *, now: dt.datetime | None = None) -> RemediationEvidence:
     """The commune sends evidence (a note, and a photo or a PDF); the action becomes `submitted`."""
@@ -363,14 +364,13 @@ def submit_evidence(session: Session, actor: User, action_id: int, note: Any, fi
                sha256=sha256, size=size, previous=previous)
         session.commit()
     except BaseException:
-        session.rollback()
         if stored_name:
             (photo_dir / stored_name).unlink(missing_ok=True)  # no orphan file without its row
         raise
     return evidence
 
 
-@retry_when_locked
+@transaction
 def verify(session: Session, actor: User, action_id: int, comment: Any, *, confirmed: Any,
            now: dt.datetime | None = None) -> RemediationAction:
     """Confirm that a submitted action is done: a deliberate, signed verdict (`confirmed` is exactly True)
@@ -397,7 +397,7 @@ def verify(session: Session, actor: User, action_id: int, comment: Any, *, confi
     return action
 
 
-@retry_when_locked
+@transaction
 def reopen(session: Session, actor: User, action_id: int, reason: Any) -> RemediationAction:
     """Send a submitted (or verified) action back to the commune, saying why; it is open again."""
     action = get_action(session, actor, action_id, for_update=True)

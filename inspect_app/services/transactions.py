@@ -1,4 +1,4 @@
-"""Transactions SQLite turned away: "database is locked" after its busy timeout, with several writers at once.
+"""Who owns a transaction: the service (`transaction`), never the view; and what SQLite turned away.
 
 SQLite lets one connection write at a time; the others wait up to the busy timeout (see
 extensions.tune_sqlite). A service call that still found the database locked is run again from the
@@ -35,20 +35,31 @@ def database_locked(error: BaseException) -> bool:
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
-def retry_when_locked(service: Call) -> Call:
-    """Run the service call (session first) again from the start while SQLite says "database is locked"."""
-    @functools.wraps(service)
-    def retrying(session: Session, *args: Any, **kwargs: Any) -> Any:
-        attempt = 1
-        while True:
-            try:
-                return service(session, *args, **kwargs)
-            except OperationalError as error:
-                if not database_locked(error):
+def transaction(service: Call | None = None, *, retry: bool = True) -> Any:
+    """The service owns its transaction: whatever goes wrong, the session is rolled back before the error
+    leaves it, so no view ever rolls back (or commits); the service commits where it succeeds.
+
+    A call SQLite turned away ("database is locked") is run again from the start, a few times, then
+    refused with Busy. `retry=False` for a service that consumes an upload stream, which cannot be read twice.
+    """
+    def decorate(service: Call) -> Call:
+        @functools.wraps(service)
+        def owning(session: Session, *args: Any, **kwargs: Any) -> Any:
+            attempt = 1
+            while True:
+                try:
+                    return service(session, *args, **kwargs)
+                except OperationalError as error:
+                    session.rollback()
+                    if not retry or not database_locked(error):
+                        raise
+                    if attempt == ATTEMPTS:
+                        raise Busy(BUSY_MESSAGE) from None
+                except BaseException:
+                    session.rollback()
                     raise
-                session.rollback()
-                if attempt == ATTEMPTS:
-                    raise Busy(BUSY_MESSAGE) from None
-            time.sleep(random.uniform(0.05, 0.25) * attempt)  # apart, so that the waiting writers spread out
-            attempt += 1
-    return retrying  # type: ignore[return-value]
+                time.sleep(random.uniform(0.05, 0.25) * attempt)  # apart, so that the waiting writers spread out
+                attempt += 1
+        return owning  # type: ignore[return-value]
+
+    return decorate(service) if service is not None else decorate

@@ -202,11 +202,9 @@ def new():
             try:
                 inspection, _ = create_inspection(db.session, catalog, current_user, data)
             except Invalid as error:
-                db.session.rollback()
                 general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
                                                                     rep_rows)]
             except Forbidden as error:
-                db.session.rollback()
                 general = [error.message]
             else:
                 return redirect(url_for(".show", inspection_id=inspection.id), 303)
@@ -239,11 +237,9 @@ def reinspect(inspection_id: int):
             try:
                 inspection, created = create_inspection(db.session, _catalog(), current_user, data)
             except Invalid as error:
-                db.session.rollback()
                 general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
                                                                     rep_rows)]
             except (Conflict, Forbidden) as error:
-                db.session.rollback()
                 general = [error.message]
             else:
                 if created:

@@ -296,7 +296,6 @@ def submit_page(action_id: int):
             service.submit_evidence(db.session, _actor(), action_id, form.note.data, _upload(form.file.data),
                                     _photo_dir())
         except (Invalid, Conflict) as error:
-            db.session.rollback()
             _field_errors(form, error.details.get("errors", {}))
             action = service.get_action(db.session, _actor(), action_id)
             return _render_show(action, evidence_form=form, status=error.status, error=error.message)
@@ -314,7 +313,6 @@ def verify_page(action_id: int):
     try:
         service.verify(db.session, _actor(), action_id, form.comment.data, confirmed=form.confirm.data)
     except (Invalid, Conflict) as error:
-        db.session.rollback()
         _field_errors(form, error.details.get("errors", {}))
         action = service.get_action(db.session, _actor(), action_id)
         return _render_show(action, verify_form=form, status=error.status, error=error.message)
@@ -330,7 +328,6 @@ def reopen_page(action_id: int):
         try:
             service.reopen(db.session, _actor(), action_id, form.reason.data)
         except (Invalid, Conflict) as error:
-            db.session.rollback()
             _field_errors(form, error.details.get("errors", {}))
             action = service.get_action(db.session, _actor(), action_id)
             return _render_show(action, reopen_form=form, status=error.status, error=error.message)

@@ -47,7 +47,6 @@ def index():
     try:
         report = _report()
     except Invalid as error:
-        db.session.rollback()
         errors = error.details.get("errors", {})
     today = today_in_vietnam()
     values = {  # dates shown as dd/mm/yyyy, what people type in these text fields
