@@ -7,12 +7,14 @@ being skipped.
 from __future__ import annotations
 
 import copy
+import io
 import datetime as dt
 import json
 import os
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
@@ -33,6 +35,15 @@ ACCOUNTS = {  # username: (role, scope)
     "commune-phucxa": ("commune", {"commune_code": "00001"}),
 }
 BACKENDS = ("sqlite", "postgresql")
+
+
+def tiny_pdf() -> bytes:
+    """A valid one-page PDF (evidence PDFs must parse: services.evidence_pdf)."""
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 @pytest.fixture(scope="session")

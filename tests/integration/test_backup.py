@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
-from conftest import PASSWORD, finalize_with_details, make_app, seed
+from conftest import PASSWORD, finalize_with_details, make_app, seed, tiny_pdf
 from inspect_app.extensions import db
 from inspect_app.models import Inspection, MinutesDocument, Photo, RemediationAction, RemediationEvidence, User
 from inspect_app.services import inspections, remediation
@@ -53,7 +53,7 @@ def finalised_inspection(app, catalog) -> int:
         finalize_with_details(db.session, catalog, user("inspector"), inspection.id)
         action = db.session.scalars(select(RemediationAction)).first()
         remediation.submit_evidence(db.session, user("commune-phucxa"), action.id, "Đã niêm yết",
-                                    remediation.Upload(io.BytesIO(b"%PDF-1.4\n% minh chung\n"), "mc.pdf",
+                                    remediation.Upload(io.BytesIO(tiny_pdf()), "mc.pdf",
                                                        "application/pdf"), photo_dir)
         return inspection.id
 

@@ -342,3 +342,10 @@ def test_a_version_without_a_number_still_has_every_other_cell_read(v2_bytes):
         f"Trang 'Luật', dòng {row}, cột {letter_of(RULES, 'severity')} (Mức độ): “Rất nặng” không có trong danh sách; "
         "chọn một trong: Bình thường; Nghiêm trọng",
     ]
+
+
+def test_uploaded_workbooks_are_parsed_without_xml_entity_expansion():
+    """openpyxl parses through defusedxml when it is installed (requirements.txt): no billion laughs."""
+    from openpyxl.xml import DEFUSEDXML
+
+    assert DEFUSEDXML is True

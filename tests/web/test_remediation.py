@@ -13,13 +13,12 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import DATA, PASSWORD, finalize_with_details
+from conftest import DATA, PASSWORD, finalize_with_details, tiny_pdf
 from apiclient import URL, assert_vietnamese_error
 from apiclient import Api as BaseApi
 from openapi_schemas import DocumentedSchemas
 from openpyxl import load_workbook
 from PIL import Image
-from pypdf import PdfWriter
 from sqlalchemy import func, select
 
 from inspect_app.domain.checklists import today_in_vietnam
@@ -88,15 +87,6 @@ def action_id(app, inspection_id: int, code: str) -> int:
 def jpeg(width=900, height=600) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (40, 120, 200)).save(out, "JPEG")
-    return out.getvalue()
-
-
-def tiny_pdf() -> bytes:
-    """A valid one-page PDF (evidence PDFs must parse: services.evidence_pdf)."""
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    out = io.BytesIO()
-    writer.write(out)
     return out.getvalue()
 
 
