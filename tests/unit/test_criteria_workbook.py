@@ -13,6 +13,7 @@ import shutil
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.xml import DEFUSEDXML
 
 from inspect_app.criteria.export import ExportError, export_workbook
 from inspect_app.criteria.importer import ImportResult, import_workbook
@@ -346,6 +347,4 @@ def test_a_version_without_a_number_still_has_every_other_cell_read(v2_bytes):
 
 def test_uploaded_workbooks_are_parsed_without_xml_entity_expansion():
     """openpyxl parses through defusedxml when it is installed (requirements.txt): no billion laughs."""
-    from openpyxl.xml import DEFUSEDXML
-
     assert DEFUSEDXML is True
