@@ -160,7 +160,7 @@ def _due_words(due, show: _Words) -> str:
 
 
 def _rule_fields(rule: Rule, side: _Side, show: _Words) -> dict[str, str]:
-    start, end = _version_days(rule, side.checklist)
+    start, end = version_days(rule, side.checklist)
     return {
         "Mã phát hiện": rule.code,
         "Các tiêu chí": show("; ".join(rule.items)),
@@ -179,7 +179,7 @@ def _rule_fields(rule: Rule, side: _Side, show: _Words) -> dict[str, str]:
     }
 
 
-def _version_days(rule: Rule, checklist: Checklist) -> tuple[bool, bool]:
+def version_days(rule: Rule, checklist: Checklist) -> tuple[bool, bool]:
     """Whether the rule starts and ends with its version (a rule about the previous month, a month earlier)."""
     def bounds(day: dt.date | None) -> set[dt.date | None]:
         return {day, first_day_of_previous_month(day)} if day else {None}
