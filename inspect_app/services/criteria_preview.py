@@ -77,13 +77,18 @@ class Preview:
     dry_run: DryRun | None = None
 
 
+def require_admin(actor: User) -> None:
+    """Only administrators try criteria drafts: the page and the upload alike."""
+    if actor.role != "admin":
+        raise Forbidden("Chỉ quản trị viên được thử bảng tiêu chí sửa đổi.")
+
+
 @transaction(retry=False)
 def preview_workbook(session: Session, catalog: Catalog, actor: User, upload: BinaryIO, root: Path | str,
                      today: dt.date) -> Preview:
     """Read an uploaded workbook; with no problem, compare it with the version in force on `today` and run it
     over the finalised inspections of the year up to `today`. Administrators only; nothing is written."""
-    if actor.role != "admin":
-        raise Forbidden("Chỉ quản trị viên được thử bảng tiêu chí sửa đổi.")
+    require_admin(actor)
     result = import_workbook(io.BytesIO(_workbook_bytes(upload)), root)
     if result.draft is None:
         return Preview(result.problems)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from conftest import finalize_with_details
+from conftest import answers_on, finalize_with_details
 from inspect_app.criteria.export import export_workbook
 from inspect_app.criteria.layout import RULES
 from inspect_app.extensions import db
@@ -19,22 +18,11 @@ from inspect_app.services import Forbidden, Invalid
 from inspect_app.services import inspections as service
 from inspect_app.services.criteria_preview import preview_workbook
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 TODAY = dt.date(2026, 6, 30)
 
 
 def user(name):
     return db.session.scalar(select(User).where(User.username == name))
-
-
-def answers_for(catalog, day: dt.date, tg02: int) -> dict:
-    """Every item in force on `day` answered: the compliant set where it has the item, else a plain answer."""
-    compliant = json.loads((DATA / "compliant.json").read_text(encoding="utf-8"))["answers"]
-    checklist = catalog.checklist_for("papi-xa", day).on(day)
-    plain = {"yesno": "yes", "int": 1, "pct": 100}
-    answers = {code: compliant[code] if code in compliant else plain.get(item.type)
-               for code, item in checklist.items.items() if code in compliant or item.required}
-    return answers | {"TG-02": tg02}
 
 
 def inspected(catalog, commune: str, day: dt.date, tg02: int, finalise: bool = True) -> int:
@@ -43,7 +31,7 @@ def inspected(catalog, commune: str, day: dt.date, tg02: int, finalise: bool = T
         "inspection_date": day.isoformat(), "villages": 12,
         "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}],
         "commune_reps": [{"name": "Nguyễn Văn Cường", "position": "Chủ tịch UBND phường"}]})
-    service.save_answers(db.session, catalog, user("admin"), inspection.id, answers_for(catalog, day, tg02), {},
+    service.save_answers(db.session, catalog, user("admin"), inspection.id, answers_on(catalog, day) | {"TG-02": tg02}, {},
                          inspection.version)
     if finalise:
         finalize_with_details(db.session, catalog, user("admin"), inspection.id)
