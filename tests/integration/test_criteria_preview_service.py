@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from conftest import answers_on, finalize_with_details
 from inspect_app.criteria.export import export_workbook
-from inspect_app.criteria.layout import RULES
+from inspect_app.criteria.layout import ITEMS, RULES
 from inspect_app.extensions import db
 from inspect_app.models import User
 from inspect_app.services import Forbidden, Invalid
@@ -38,18 +38,24 @@ def inspected(catalog, commune: str, day: dt.date, tg02: int, finalise: bool = T
     return inspection.id
 
 
-def stricter_tg02(root: Path) -> io.BytesIO:
-    """Version 2's workbook with TG-02's threshold raised from 4 to 5."""
+def edited_v2(root: Path, sheet, key: str, before, after) -> io.BytesIO:
+    """Version 2's workbook with one cell of TG-02's row on `sheet` changed from `before` to `after`."""
     book = export_workbook(root, "papi-xa", 2)
-    sheet = book[RULES.title]
-    condition = RULES.columns.index(RULES.column("condition")) + 1
-    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "TG-02")
-    assert sheet.cell(row, condition).value == "TG-02 < 4"
-    sheet.cell(row, condition).value = "TG-02 < 5"
+    cells = book[sheet.title]
+    code = sheet.columns.index(sheet.column("id" if sheet is RULES else "code")) + 1
+    column = sheet.columns.index(sheet.column(key)) + 1
+    row = next(r for r in range(2, cells.max_row + 1) if cells.cell(r, code).value == "TG-02")
+    assert cells.cell(row, column).value == before
+    cells.cell(row, column).value = after
     out = io.BytesIO()
     book.save(out)
     out.seek(0)
     return out
+
+
+def stricter_tg02(root: Path) -> io.BytesIO:
+    """TG-02's threshold raised from 4 to 5."""
+    return edited_v2(root, RULES, "condition", "TG-02 < 4", "TG-02 < 5")
 
 
 def test_a_stricter_threshold_adds_findings_of_that_rule_only(db_app, catalog):
@@ -87,3 +93,14 @@ def test_a_file_that_is_not_a_workbook_is_refused_in_vietnamese(db_app, catalog)
         for content in (b"id,version\npapi-xa,2\n", b"PK\x03\x04 not really a zip"):
             with pytest.raises(Invalid, match="không phải bảng tính Excel"):
                 preview_workbook(db.session, catalog, user("admin"), io.BytesIO(content), root, TODAY)
+
+
+def test_an_answer_the_drafts_item_refuses_is_left_unanswered_and_counted(db_app, catalog):
+    root = Path(db_app.config["CATALOG_DIR"])
+    with db_app.app_context():
+        inspected(catalog, "00004", dt.date(2025, 9, 15), tg02=3)
+        inspected(catalog, "00008", dt.date(2025, 11, 20), tg02=6)
+        capped = edited_v2(root, ITEMS, "max", None, 5)  # 6 no longer fits: as if TG-02 had not been answered
+        run = preview_workbook(db.session, catalog, user("admin"), capped, root, TODAY).dry_run
+        assert (run.inspections, run.changed, run.dropped_answers) == (2, 0, 1)
+        assert [(c.rule_id, c.before, c.after) for c in run.rules if c.rule_id == "TG-02"] == [("TG-02", 1, 1)]
