@@ -51,6 +51,16 @@ def catalog():
     return cached_catalog(PROJECT_ROOT)
 
 
+def answers_on(catalog, day: dt.date) -> dict:
+    """Every item in force on `day` answered, for an inspection of that day under the version then in force:
+    the compliant answer where version 1 has the item, a plain one for a required item it lacks."""
+    compliant = json.loads((DATA / "compliant.json").read_text(encoding="utf-8"))["answers"]
+    plain = {"yesno": "yes", "int": 1, "pct": 100}
+    return {code: compliant[code] if code in compliant else plain[item.type]
+            for code, item in catalog.checklist_for("papi-xa", day).on(day).items.items()
+            if code in compliant or item.required}
+
+
 @pytest.fixture
 def compliant():
     """A fully answered inspection of Phường Phúc Xá on 15/09/2020 with no finding at all."""

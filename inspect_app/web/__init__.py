@@ -5,10 +5,12 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, audit, auth, catalog_views, dashboard, errors, headers, inspections, remediation, report
+    from . import api, audit, auth, catalog_views, criteria_preview, dashboard, errors, headers, inspections, remediation, \
+        report
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(catalog_views.blueprint)
+    app.register_blueprint(criteria_preview.blueprint)
     app.register_blueprint(inspections.blueprint)
     app.register_blueprint(api.blueprint, url_prefix="/api/v1")
     app.register_blueprint(remediation.blueprint)

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import login_required
 
+from ..criteria.export import ExportError, export_workbook
 from ..domain.checklists import Checklist, today_in_vietnam
 from ..domain.conditions import ConditionError, describe_condition
 from ..domain.rules import KINDS
 from ..domain.vn_format import parse_vn_date
+from ..services.report import XLSX_MIME
 from .hostile import parse_id
 
 blueprint = Blueprint("catalog", __name__)
@@ -56,6 +60,26 @@ def checklist(checklist_id: str):
     return render_template("catalog/checklist.html", checklist=found, day=day, error=error, rules_by_item=by_item,
                            cross_cutting=cross_cutting, kind_labels=KIND_LABELS, conditions=_in_words(rules, found),
                            versions=catalog.checklists[found.id]), 422 if error else 200
+
+
+@blueprint.get("/checklists/<checklist_id>/workbook.xlsx")
+@login_required
+def workbook(checklist_id: str):
+    """A version as the criteria workbook (?version=N; default: the version in force today), for editing in Excel."""
+    catalog = current_app.extensions["catalog"]
+    version = parse_id(request.args.get("version"))
+    if version is None:
+        found = catalog.checklist_for(checklist_id, today_in_vietnam()) or catalog.latest(checklist_id)
+        version = found.version if found else None
+    try:
+        book = export_workbook(current_app.config["CATALOG_DIR"], checklist_id, version)
+    except ExportError:
+        abort(404)
+    body = io.BytesIO()
+    book.save(body)
+    response = Response(body.getvalue(), mimetype=XLSX_MIME)
+    response.headers["Content-Disposition"] = f'attachment; filename="{checklist_id}-v{version}.xlsx"'
+    return response
 
 
 def _in_words(rules, checklist: Checklist) -> dict[str, str]:
