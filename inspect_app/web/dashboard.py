@@ -111,7 +111,8 @@ def _query(**changes: Any) -> dict[str, Any]:
 
 def _as_of() -> tuple[dt.date, str | None]:
     """?as_of=dd/mm/yyyy (or YYYY-MM-DD), else today in Hà Nội; with a message when the date was unreadable
-    or outside the dates an inspection may bear (9999-12-31 overflowed the deadline arithmetic)."""
+    or outside the dates an inspection may bear (9999-12-31 overflowed the deadline arithmetic): the page then
+    answers 422 and shows today's figures under the message."""
     today = today_in_vietnam()
     try:
         day = parse_vn_date(request.args.get("as_of", ""))
@@ -143,7 +144,7 @@ def _overview_page(scope: service.Scope):
                             city=city)
     ranking = data.ranking if show_all else data.ranking[:RANKING_ROWS]
     return render_template("dashboard/overview.html", data=data, ranking=ranking, show_all=show_all,
-                           warning=warning, dims=data.dimensions)
+                           warning=warning, dims=data.dimensions), 422 if warning else 200
 
 
 @blueprint.get("/dashboard")
@@ -173,4 +174,5 @@ def commune(code: str):
     data = service.commune_view(db.session, _catalog(), scope, as_of)
     district = next(((row.district_code, row.district_name) for row in data.history if row.district_code), None)
     return render_template("dashboard/commune.html", data=data, warning=warning, district=district,
-                           dims=data.dimensions, trend=[service.TrendSeries(scope.name, data.trend)])
+                           dims=data.dimensions, trend=[service.TrendSeries(scope.name, data.trend)]), \
+        422 if warning else 200

@@ -126,7 +126,7 @@ def test_ranking_sorts_and_years_switch(client, demo):
     by_total = get(client, "/dashboard?year=2023&sort=total&dir=desc").split('id="xep-hang"')[1].split("</table>")[0]
     totals = [float(t.replace(",", ".")) for t in re.findall(r"<b>(\d+,\d\d)</b></a></td>", by_total)]
     assert len(totals) == 30 and totals == sorted(totals, reverse=True)
-    warned = get(client, "/dashboard?as_of=15-01-2025")
+    warned = get(client, "/dashboard?as_of=15-01-2025", 422)
     assert "Ngày không hợp lệ" in warned
 
 

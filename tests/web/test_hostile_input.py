@@ -261,9 +261,9 @@ def test_the_new_inspection_page_refuses_9999_too(api, nothing_created):
 
 @pytest.mark.parametrize("path", ["/dashboard?as_of=9999-12-31", "/dashboard?as_of=31/12/9999",
                                   "/dashboard/commune/00001?as_of=9999-12-31", "/dashboard?as_of=01/01/0001"])
-def test_dashboard_as_of_far_away_shows_today_with_a_warning(admin, path):
+def test_dashboard_as_of_far_away_is_422_with_todays_figures_and_a_warning(admin, path):
     response = admin.client.get(path)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "đang hiển thị số liệu tính đến hôm nay" in response.get_data(as_text=True)
 
 
