@@ -229,6 +229,7 @@ class Photo(db.Model):
     """
 
     __tablename__ = "photo"
+    __table_args__ = (UniqueConstraint("inspection_id", "client_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id"), index=True)
     item_code: Mapped[str] = mapped_column(String(10))
@@ -245,6 +246,7 @@ class Photo(db.Model):
     longitude: Mapped[float | None]
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    client_key: Mapped[str | None] = mapped_column(String(64))  # the tablet's queue key: a replayed upload is one photo
     inspection: Mapped[Inspection] = relationship(back_populates="photos")
 
 

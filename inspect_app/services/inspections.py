@@ -511,19 +511,44 @@ def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id:
 
 @transaction(retry=False)
 def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any, stream: BinaryIO,
-              filename: str, photo_dir: Path, catalog: Catalog, exif: bytes | None = None) -> Photo:
-    """Store a photo of an item; `exif` is the EXIF the tablet read from the original before downscaling it."""
+              filename: str, photo_dir: Path, catalog: Catalog, exif: bytes | None = None,
+              client_key: Any = None) -> tuple[Photo, bool]:
+    """Store a photo of an item, or return the one already stored under the tablet's `client_key` (False).
+
+    `exif` is the EXIF the tablet read from the original before downscaling it. The key makes a
+    replayed upload (the answer was lost on the way back) one photo, never two.
+    """
     inspection = get_inspection(session, actor, inspection_id)
     require_edit(actor, inspection)
+    if client_key is not None:
+        if not isinstance(client_key, str) or not CLIENT_KEY.fullmatch(client_key):
+            raise Invalid("Dữ liệu không hợp lệ.", errors={"client_key": "cần chuỗi 8–64 ký tự chữ, số, '-' hoặc '_'"})
+        existing = _photo_by_key(session, inspection.id, client_key)
+        if existing is not None:
+            return existing, False
     _require_draft(inspection)
     if not isinstance(item_code, str) or item_code not in checklist_of(catalog, inspection).items:
         raise Invalid("Ảnh phải gắn với một tiêu chí.", errors={"item": "mã tiêu chí không có trong checklist"})
     stored = store_photo(stream, photo_dir, exif_segment(exif) if exif else None)
     try:
-        return _attach_photo(session, actor, inspection, item_code, stored, filename)
+        return _attach_photo(session, actor, inspection, item_code, stored, filename, client_key), True
+    except IntegrityError:  # the same upload raced in from another request: that one is the photo
+        (photo_dir / stored.stored_name).unlink(missing_ok=True)
+        session.rollback()
+        existing = _photo_by_key(session, inspection_id, client_key) if client_key else None
+        if existing is None:
+            raise
+        return existing, False
     except BaseException:
         (photo_dir / stored.stored_name).unlink(missing_ok=True)  # no orphan file without its row
         raise
+
+
+CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _photo_by_key(session: Session, inspection_id: int, client_key: str) -> Photo | None:
+    return session.scalar(select(Photo).where(Photo.inspection_id == inspection_id, Photo.client_key == client_key))
 
 
 # A camera clock a little ahead of the server's is normal; a time later than this is a broken clock.
@@ -531,7 +556,7 @@ CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 
 
 def _attach_photo(session: Session, actor: User, inspection: Inspection, item_code: str, stored: StoredPhoto,
-                  filename: str) -> Photo:
+                  filename: str, client_key: str | None) -> Photo:
     uploaded = utcnow()
     taken = stored.taken.at.astimezone(dt.timezone.utc).replace(tzinfo=None) if stored.taken.at else None
     source = "exif" if taken is not None and taken <= uploaded + CLOCK_TOLERANCE else "upload"
@@ -541,7 +566,7 @@ def _attach_photo(session: Session, actor: User, inspection: Inspection, item_co
                   size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id, created_at=uploaded,
                   taken_at=taken if source == "exif" else uploaded.replace(microsecond=0), taken_at_source=source,
                   latitude=stored.taken.latitude if located else None,
-                  longitude=stored.taken.longitude if located else None)
+                  longitude=stored.taken.longitude if located else None, client_key=client_key)
     inspection.photos.append(photo)
     inspection.updated_at = uploaded
     session.flush()

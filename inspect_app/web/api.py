@@ -258,15 +258,16 @@ def save_answers(inspection_id: int):
 @blueprint.post("/inspections/<int:inspection_id>/photos")
 @login_required
 def add_photo(inspection_id: int):
-    """Attach a photo to an item (multipart: item, file, optional exif); stored re-encoded at ≤1600 px."""
+    """Attach a photo to an item (multipart: item, file, optional exif and client_key); stored re-encoded at ≤1600 px."""
     upload = request.files.get("file")
     if upload is None:
         raise Invalid("Chưa chọn ảnh.", errors={"file": "thiếu tệp ảnh (trường file, multipart/form-data)"})
     exif = request.files.get("exif")
-    photo = inspections.add_photo(db.session, _actor(), inspection_id, request.form.get("item"), upload.stream,
-                                  upload.filename or "", _photo_dir(), _catalog(),
-                                  exif.stream.read(MAX_EXIF_READ) if exif is not None else None)
-    return jsonify(inspections.photo_json(photo) | {"version": photo.inspection.version}), 201
+    photo, created = inspections.add_photo(db.session, _actor(), inspection_id, request.form.get("item"),
+                                           upload.stream, upload.filename or "", _photo_dir(), _catalog(),
+                                           exif.stream.read(MAX_EXIF_READ) if exif is not None else None,
+                                           request.form.get("client_key"))
+    return jsonify(inspections.photo_json(photo) | {"version": photo.inspection.version}), 201 if created else 200
 
 
 MAX_EXIF_READ = 64 * 1024 + 1  # one byte more than services.photos accepts, so too long is refused

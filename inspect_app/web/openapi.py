@@ -279,6 +279,9 @@ SCHEMAS: dict[str, Any] = {
         "exif": _string(contentMediaType="application/octet-stream", description=(
             "Tùy chọn: đoạn APP1 \"Exif\\0\\0…\" (tối đa 64 KB) của ảnh gốc, khi máy tính bảng đã thu nhỏ ảnh "
             "(canvas bỏ EXIF). Chỉ dùng để đọc thời điểm và vị trí chụp; tệp ảnh lưu lại không mang EXIF.")),
+        "client_key": _string(pattern=r"^[A-Za-z0-9_-]{8,64}$", description=(
+            "Tùy chọn: khóa của ảnh trong hàng đợi của máy tính bảng. Gửi lại cùng khóa trả lại ảnh đã lưu (200), "
+            "không tạo ảnh thứ hai.")),
     }, required=("item", "file")),
     "Photo": {"allOf": [_ref("PhotoRef"), _object({
         "version": {"type": "integer", "description": "Phiên bản mới của phiếu (ảnh cũng tăng version)."}})]},
@@ -439,6 +442,7 @@ PATHS: dict[str, Any] = {
         "Đính kèm ảnh minh chứng cho một tiêu chí", "inspections", {
             "201": _json(_ref("Photo"), "Đã lưu ảnh (thu nhỏ còn tối đa 1600 px, bỏ siêu dữ liệu; giữ thời "
                                         "điểm chụp và, nếu đoàn đã bật, vị trí chụp)."),
+            "200": _json(_ref("Photo"), "client_key đã dùng: trả lại ảnh đã lưu, không tạo ảnh thứ hai."),
             "400": BAD_REQUEST, "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND, "409": LOCKED,
             "413": _error("Tệp quá lớn."), "422": _error("Thiếu tiêu chí, thiếu tệp, hoặc tệp không phải ảnh hợp lệ."),
         }, security=WRITE, parameters=[INSPECTION_ID], op_id="addPhoto",

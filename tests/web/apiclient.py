@@ -75,8 +75,10 @@ class Api:
             assert patched.status_code == 200, patched.get_json()
         return self.post(f"/inspections/{inspection_id}/finalize")
 
-    def photo(self, inspection_id: int, item: str, data: bytes, filename: str = "anh.jpg", exif: bytes | None = None):
-        extra = {"exif": (io.BytesIO(exif), "exif.bin")} if exif is not None else {}
+    def photo(self, inspection_id: int, item: str, data: bytes, filename: str = "anh.jpg", exif: bytes | None = None,
+              client_key: str | None = None):
+        extra = ({"exif": (io.BytesIO(exif), "exif.bin")} if exif is not None else {}) | \
+            ({"client_key": client_key} if client_key is not None else {})
         return self.post(f"/inspections/{inspection_id}/photos", content_type="multipart/form-data",
                          data={"item": item, "file": (io.BytesIO(data), filename)} | extra)
 

@@ -385,7 +385,8 @@ def test_checklist_has_one_control_per_item_named_by_its_code(app, client, catal
     assert "Hướng dẫn kiểm tra:" in html
     assert 'data-api-base="/api/v1/inspections/%d"' % inspection_id in html
     assert 'data-version="1"' in html
-    assert [s["src"].split("?")[0] for s in parsed.scripts] == ["/static/vn-inputs.js", "/static/checklist.js"]
+    assert [s["src"].split("?")[0] for s in parsed.scripts] == ["/static/vn-inputs.js", "/static/offline.js",
+                                                                   "/static/checklist.js"]
     for section in checklist.sections:
         required = sum(1 for i in section.items if i.required)
         assert f'data-progress="{section.code}" title="đã trả lời / bắt buộc">0/{required}</span>' in html
@@ -486,7 +487,7 @@ def test_photo_route_serves_only_users_who_may_view_the_inspection(app):
     inspection_id = make_inspection(app)
     other_id = make_inspection(app, actor="admin", commune="00037", client_id="tablet-0002-abcdef")
     with app.app_context():
-        photo = service.add_photo(db.session, user("inspector"), inspection_id, "CK-01", io.BytesIO(jpeg(2400, 1200)),
+        photo, _ = service.add_photo(db.session, user("inspector"), inspection_id, "CK-01", io.BytesIO(jpeg(2400, 1200)),
                                   "bang-tin.jpg", Path(app.config["PHOTO_DIR"]), app.extensions["catalog"])
         photo_id = photo.id
     url = f"/inspections/{inspection_id}/photos/{photo_id}"
