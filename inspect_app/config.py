@@ -45,6 +45,7 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("INSPECT_SECURE_COOKIES", "0") == "1"
     BEHIND_PROXY = os.environ.get("INSPECT_BEHIND_PROXY", "0") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    RELEASE = os.environ.get("INSPECT_RELEASE", "")  # part of the service worker's version: a new name, a new cache
     IDLE_MINUTES = int(os.environ.get("INSPECT_IDLE_MINUTES", "60"))  # a session unused this long is ended
     WTF_CSRF_TIME_LIMIT = None  # a tablet page stays open all day on site
     JSON_AS_ASCII = False

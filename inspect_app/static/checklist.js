@@ -1,10 +1,11 @@
 /* The checklist page: autosave through the JSON API, offline-safe.
  *
- * Every change goes into a pending map kept in localStorage ("inspect:pending:<id>") before it
- * is sent, so no answer is lost when the network drops or the tablet reloads: the map is
- * cleared entry by entry only when the server has confirmed that value. Saves are debounced
- * (400 ms), one request at a time, retried with backoff and on the "online" event.
- * Photos wait in IndexedDB until uploaded. No framework, no inline code (CSP default-src 'self').
+ * Every change goes into the tablet's queue in IndexedDB (window.offlineStore, static/offline.js)
+ * before it is sent, so no answer is lost when the network drops, the tablet reloads or the page
+ * is closed: an entry leaves the queue only when the server has confirmed that value. Saves are
+ * debounced (400 ms), one request at a time, against the version the tablet last saw
+ * (base_version), retried with backoff and on the "online" event. Photos, downscaled here, wait
+ * in the same database as blobs until uploaded. No framework, no inline code (CSP default-src 'self').
  */
 (function () {
   "use strict";
@@ -41,10 +42,11 @@
   var inspectionId = form.dataset.id;
   var apiBase = form.dataset.apiBase;
   var photoBase = form.dataset.photoBase;
-  var storageKey = "inspect:pending:" + inspectionId;
+  var store = window.offlineStore;
   var version = parseInt(form.dataset.version, 10);
   var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-  var pending = loadPending();
+  var pending = emptyPending();
+  var writing = Promise.resolve();  // queue writes in order: the last one written is the latest state
   var timer = null;
   var running = null;         // the promise of the request in flight, if any
   var backoff = 0;
@@ -55,21 +57,12 @@
   var confirmedNotes = {};
 
   function emptyPending() { return { answers: {}, notes: {} }; }
-  function loadPending() {
-    try {
-      var stored = JSON.parse(window.localStorage.getItem(storageKey) || "null");
-      if (stored && typeof stored === "object") {
-        return { answers: stored.answers || {}, notes: stored.notes || {} };
-      }
-    } catch (e) { /* private mode or a broken entry: start empty */ }
-    return emptyPending();
-  }
   function persist() {
-    try {
-      if (isEmpty()) window.localStorage.removeItem(storageKey);
-      else window.localStorage.setItem(storageKey, JSON.stringify({
-        answers: pending.answers, notes: pending.notes, saved_at: new Date().toISOString() }));
-    } catch (e) { /* quota: the in-memory map still holds the changes */ }
+    var record = { answers: Object.assign({}, pending.answers), notes: Object.assign({}, pending.notes),
+                   base_version: version, page: location.pathname };
+    writing = writing.then(function () { return store.saveChanges(inspectionId, record); })
+      .catch(function () { setStatus("error", "Không ghi được vào bộ nhớ máy — đừng tải lại trang khi chưa có mạng"); });
+    return writing;
   }
   function isEmpty() { return !Object.keys(pending.answers).length && !Object.keys(pending.notes).length; }
   function pendingCount() {
@@ -475,7 +468,7 @@
     if (document.visibilityState === "visible") { flush(); flushPhotos(); }
   });
   window.addEventListener("pagehide", function () {
-    // Best effort while the page goes away; what is not confirmed stays in localStorage anyway.
+    // Best effort while the page goes away; what is not confirmed stays in IndexedDB anyway.
     if (isEmpty() || locked || running) return;
     try {
       fetch(apiBase + "/answers", { method: "PUT", keepalive: true, credentials: "same-origin", headers: headers(true),
@@ -484,46 +477,9 @@
   });
 
   // ---- photos: downscaled on the tablet, queued in IndexedDB until the upload is confirmed -----
-  var db = null;
-  function openQueue() {
-    if (db) return Promise.resolve(db);
-    return new Promise(function (resolve) {
-      if (!window.indexedDB) { resolve(null); return; }
-      var request = window.indexedDB.open("inspect-photos", 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore("queue", { keyPath: "key" }); };
-      request.onsuccess = function () { db = request.result; resolve(db); };
-      request.onerror = function () { resolve(null); };
-    });
-  }
-  var memoryQueue = {};
-  function queueOp(mode, fn) {
-    return openQueue().then(function (store) {
-      if (!store) return fn(null);
-      return new Promise(function (resolve) {
-        var tx = store.transaction("queue", mode);
-        var result = fn(tx.objectStore("queue"));
-        tx.oncomplete = function () { resolve(result && result.result !== undefined ? result.result : result); };
-        tx.onerror = tx.onabort = function () { resolve(null); };
-      });
-    });
-  }
-  function queuePut(entry) {
-    memoryQueue[entry.key] = entry;
-    return queueOp("readwrite", function (s) { return s ? s.put(entry) : null; });
-  }
-  function queueDelete(key) {
-    delete memoryQueue[key];
-    return queueOp("readwrite", function (s) { return s ? s.delete(key) : null; });
-  }
-  function queueAll() {
-    return queueOp("readonly", function (s) { return s ? s.getAll() : null; }).then(function (rows) {
-      var all = (rows || []).slice();
-      Object.keys(memoryQueue).forEach(function (k) {
-        if (!all.some(function (r) { return r.key === k; })) all.push(memoryQueue[k]);
-      });
-      return all.filter(function (r) { return String(r.inspection) === String(inspectionId); });
-    });
-  }
+  function queuePut(entry) { return store.putPhoto(entry); }
+  function queueDelete(key) { return store.deletePhoto(key); }
+  function queueAll() { return store.photos(inspectionId); }
 
   function downscale(file) {
     var LONGEST = 1600;
@@ -649,6 +605,7 @@
   function uploadPhoto(entry) {
     var data = new FormData();
     data.append("item", entry.item);
+    data.append("client_key", entry.key);  // a replay after a lost answer is the same photo, not a second one
     data.append("file", entry.blob, entry.name || "anh.jpg");
     if (entry.exif) data.append("exif", entry.exif, "exif.bin");
     return fetch(apiBase + "/photos", { method: "POST", credentials: "same-origin", headers: headers(false), body: data })
@@ -806,9 +763,12 @@
     var go = this;
     go.disabled = true;
     finalizeButton.disabled = true;
+    // Finalising needs everything on the server first: the answers, the notes and every photo.
     flush().then(function (saved) {
-      if (!saved || !isEmpty()) {
-        showMissing("Chưa gửi được hết câu trả lời lên máy chủ — kiểm tra kết nối rồi bấm “Hoàn tất phiếu” lại.", []);
+      return flushPhotos().then(queueAll).then(function (photos) { return saved && isEmpty() && !photos.length; });
+    }).then(function (synced) {
+      if (!synced) {
+        showMissing("Chưa gửi được hết câu trả lời và ảnh lên máy chủ — kiểm tra kết nối rồi bấm “Hoàn tất phiếu” lại.", []);
         return;
       }
       return saveDetails().then(function (detailsSaved) {
@@ -960,12 +920,20 @@
     confirmed[code] = read.error ? undefined : read.value;
     confirmedNotes[code] = note ? note.value : "";
   });
-  if (!isEmpty()) {
-    Object.keys(pending.answers).forEach(function (code) { setControl(code, pending.answers[code]); });
-    Object.keys(pending.notes).forEach(function (code) { setNote(code, pending.notes[code]); });
-    updateProgress();
-    setStatus("saving", "Đang gửi lại " + pendingCount() + " thay đổi chưa lưu…");
-    flush();
-  }
-  flushPhotos();
+  store.changes(inspectionId).then(function (saved) {
+    if (!saved) return;
+    // Changes typed since this page was loaded from the server (or from the worker's cache) win over it.
+    Object.keys(saved.answers || {}).forEach(function (code) { pending.answers[code] = saved.answers[code]; });
+    Object.keys(saved.notes || {}).forEach(function (code) { pending.notes[code] = saved.notes[code]; });
+    if (typeof saved.base_version === "number" && saved.base_version > version) version = saved.base_version;
+  }).then(function () {
+    if (!isEmpty()) {
+      Object.keys(pending.answers).forEach(function (code) { setControl(code, pending.answers[code]); });
+      Object.keys(pending.notes).forEach(function (code) { setNote(code, pending.notes[code]); });
+      updateProgress();
+      setStatus("saving", "Đang gửi lại " + pendingCount() + " thay đổi chưa lưu…");
+      flush();
+    }
+    flushPhotos();
+  });
 }());

@@ -101,14 +101,19 @@ class Tablet:
         self.page.locator(f'#item-{code} label.opt:has(input[value="{value}"])').tap()
 
     def pending(self, inspection_id: int) -> dict | None:
-        return self.page.evaluate("key => JSON.parse(localStorage.getItem(key))", f"inspect:pending:{inspection_id}")
+        """The inspection's unsent answers and notes in the tablet's IndexedDB queue (static/offline.js)."""
+        return self.page.evaluate("id => window.offlineStore.changes(id)", str(inspection_id))
+
+    def queued_photos(self, inspection_id: int) -> int:
+        return self.page.evaluate("id => window.offlineStore.photos(id).then(rows => rows.length)", str(inspection_id))
 
     def wait_saved(self, inspection_id: int) -> None:
-        """Until nothing waits in localStorage and the status line says the answers are saved."""
+        """Until nothing waits in the tablet's queue and the status line says the answers are saved."""
         self.page.wait_for_function(
-            """key => !localStorage.getItem(key) && !document.querySelector('.thumbs .pending')
-                 && document.getElementById('save-status').textContent.startsWith('Đã lưu')""",
-            arg=f"inspect:pending:{inspection_id}", timeout=20_000)
+            """() => window.offlineStore && document.getElementById('net-waiting').hidden
+                 && !document.querySelector('.thumbs .pending')
+                 && document.getElementById('save-status').textContent.startsWith('Đã lưu')""", timeout=20_000)
+        assert self.pending(inspection_id) is None and self.queued_photos(inspection_id) == 0
 
     def only_local_requests(self) -> None:
         local = (self.base_url + "/", f"blob:{self.base_url}/", "data:")
@@ -228,7 +233,7 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     expect(page.locator('[name="note-TG-01"]')).to_have_value("Loa ở tổ dân phố số 5 hoạt động tốt")
     assert tablet.pending(inspection_id) is None
 
-    # Offline: the answer waits in localStorage, the status says it will be sent, then it is.
+    # Offline: the answer waits in the tablet's queue, the status says it will be sent, then it is.
     tablet.context.set_offline(True)
     tablet.tap("TG-07", "yes")
     page.locator("#item-TG-07 .note-toggle").tap()
@@ -247,7 +252,7 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     tablet.tap("TG-08", "yes")
     expect(page.locator("#save-status")).to_contain_text("sẽ tự gửi lại", timeout=10_000)
     page.reload()
-    expect(page.locator('#item-TG-08 input[value="yes"]')).to_be_checked()  # shown from localStorage
+    expect(page.locator('#item-TG-08 input[value="yes"]')).to_be_checked()  # shown from the queue
     assert tablet.pending(inspection_id)["answers"] == {"TG-08": "yes"}
     page.unroute("**/api/v1/inspections/*/answers")
     page.evaluate("window.dispatchEvent(new Event('online'))")
@@ -255,8 +260,8 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     assert stored(app, inspection_id)["answers"]["TG-08"] == "yes"
 
     # The server refuses one answer (422): its message shows beside it, the others are saved.
-    page.evaluate("""key => localStorage.setItem(key, JSON.stringify(
-        {answers: {"TG-02": -5, "TG-09": "yes"}, notes: {}}))""", f"inspect:pending:{inspection_id}")
+    page.evaluate("""id => window.offlineStore.saveChanges(id,
+        {answers: {"TG-02": -5, "TG-09": "yes"}, notes: {}})""", str(inspection_id))
     page.reload()
     expect(page.locator("#err-TG-02")).to_be_visible()
     expect(page.locator("#err-TG-02")).to_contain_text("Cần số nguyên")
