@@ -469,7 +469,7 @@
   });
   window.addEventListener("pagehide", function () {
     // Best effort while the page goes away; what is not confirmed stays in IndexedDB anyway.
-    if (isEmpty() || locked || running) return;
+    if (isEmpty() || locked || running || !navigator.onLine) return;
     try {
       fetch(apiBase + "/answers", { method: "PUT", keepalive: true, credentials: "same-origin", headers: headers(true),
         body: JSON.stringify({ answers: pending.answers, notes: pending.notes, base_version: version }) });
