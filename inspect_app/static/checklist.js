@@ -56,15 +56,41 @@
   var confirmed = {};        // what the server holds, per item: a change back to it is no change
   var confirmedNotes = {};
 
-  function emptyPending() { return { answers: {}, notes: {} }; }
+  // Beside each unsent value, its base: what the server held when the inspector changed it. A 409
+  // then tells a real clash (someone else changed that item too) from a change that can simply go.
+  // Clashing items are held back, shown side by side, and sent only once the inspector has chosen.
+  function emptyPending() {
+    return { answers: {}, notes: {}, bases: { answers: {}, notes: {} }, held: { answers: {}, notes: {} } };
+  }
   function persist() {
     var record = { answers: Object.assign({}, pending.answers), notes: Object.assign({}, pending.notes),
+                   bases: JSON.parse(JSON.stringify(pending.bases)), held: JSON.parse(JSON.stringify(pending.held)),
                    base_version: version, page: location.pathname };
     writing = writing.then(function () { return store.saveChanges(inspectionId, record); })
       .catch(function () { setStatus("error", "Không ghi được vào bộ nhớ máy — đừng tải lại trang khi chưa có mạng"); });
     return writing;
   }
   function isEmpty() { return !Object.keys(pending.answers).length && !Object.keys(pending.notes).length; }
+  function track(kind, code) {
+    if (code in pending[kind]) return;
+    var base = kind === "answers" ? confirmed[code] : confirmedNotes[code];
+    pending.bases[kind][code] = base === undefined ? (kind === "answers" ? null : "") : base;
+  }
+  function forget(kind, code) {
+    delete pending[kind][code];
+    delete pending.bases[kind][code];
+    delete pending.held[kind][code];
+  }
+  function sendable() {
+    var out = { answers: {}, notes: {} };
+    ["answers", "notes"].forEach(function (kind) {
+      Object.keys(pending[kind]).forEach(function (code) {
+        if (!(code in pending.held[kind])) out[kind][code] = pending[kind][code];
+      });
+    });
+    return out;
+  }
+  function hasSendable() { var s = sendable(); return Object.keys(s.answers).length + Object.keys(s.notes).length > 0; }
   function pendingCount() {
     var codes = {};
     Object.keys(pending.answers).forEach(function (c) { codes[c] = 1; });
@@ -275,10 +301,10 @@
   function sameValue(a, b) { return a === b || (a !== a && b !== b); }
   function drop(sent) {
     Object.keys(sent.answers).forEach(function (code) {
-      if (code in pending.answers && sameValue(pending.answers[code], sent.answers[code])) delete pending.answers[code];
+      if (code in pending.answers && sameValue(pending.answers[code], sent.answers[code])) forget("answers", code);
     });
     Object.keys(sent.notes).forEach(function (code) {
-      if (code in pending.notes && pending.notes[code] === sent.notes[code]) delete pending.notes[code];
+      if (code in pending.notes && pending.notes[code] === sent.notes[code]) forget("notes", code);
     });
     persist();
   }
@@ -304,7 +330,7 @@
 
   // One PUT of everything pending. Resolves to "ok", "again" (send once more now), "fail" or "stop".
   function sendOnce(conflictRetry) {
-    var sent = JSON.parse(JSON.stringify(pending));
+    var sent = sendable();
     setStatus("saving", "Đang lưu…");
     return fetch(apiBase + "/answers", {
       method: "PUT", credentials: "same-origin", headers: headers(true),
@@ -334,7 +360,12 @@
     if (status === 409) {
       if (body.answers && typeof body.version === "number") {
         version = body.version;
+        reconcile(body.answers, body.notes || {});
         applyServer(body.answers, body.notes);
+        persist();
+        showConflicts();
+        if (isEmpty()) { setStatus("saved", "Đã lưu lúc " + hhmm(new Date())); return "ok"; }  // it had got through
+        if (!hasSendable()) return "held";
         if (!conflictRetry) return "conflict";
         setStatus("error", "Phiếu đang được người khác cập nhật — sẽ thử lại");
         return "fail";
@@ -346,8 +377,8 @@
       var errors = body.errors || {}, general = [];
       Object.keys(errors).forEach(function (code) {
         if (showError(code, errors[code])) {
-          if (code in pending.answers && sameValue(pending.answers[code], sent.answers[code])) delete pending.answers[code];
-          if (code in pending.notes && pending.notes[code] === sent.notes[code]) delete pending.notes[code];
+          if (code in pending.answers && sameValue(pending.answers[code], sent.answers[code])) forget("answers", code);
+          if (code in pending.notes && pending.notes[code] === sent.notes[code]) forget("notes", code);
           refreshItem(code);
         } else general.push(errors[code]);
       });
@@ -395,12 +426,13 @@
     timer = null;
     if (running) return running;
     if (locked) return Promise.resolve(false);
-    if (isEmpty()) return Promise.resolve(true);
+    if (!hasSendable()) return Promise.resolve(isEmpty());  // held items wait for the inspector's choice
     var conflictRetry = false, rounds = 0;
     function step(outcome) {
       rounds += 1;
+      if (outcome === "held") return false;
       if (outcome === "conflict" && !conflictRetry) { conflictRetry = true; return sendOnce(true).then(step); }
-      if ((outcome === "ok" || outcome === "again") && !isEmpty() && rounds < 20 && !locked) {
+      if ((outcome === "ok" || outcome === "again") && hasSendable() && rounds < 20 && !locked) {
         conflictRetry = false;
         return sendOnce(false).then(step);
       }
@@ -416,6 +448,85 @@
     return running;
   }
 
+  // ---- conflicts: both versions of each clashing item, the inspector chooses ---------------------
+  // For each unsent item: the same value on the server is done; a server value still equal to the
+  // base means nobody else touched it (send ours); anything else is a clash, held for a person.
+  function reconcile(answers, notes) {
+    ["answers", "notes"].forEach(function (kind) {
+      var server = kind === "answers" ? answers : notes;
+      Object.keys(pending[kind]).forEach(function (code) {
+        var theirs = code in server ? server[code] : (kind === "answers" ? null : "");
+        if (sameValue(theirs, pending[kind][code])) { forget(kind, code); return; }
+        var bases = pending.bases[kind];
+        if (code in bases && sameValue(theirs, bases[code])) { delete pending.held[kind][code]; return; }
+        pending.held[kind][code] = theirs;
+      });
+    });
+  }
+  var conflictBox = document.getElementById("conflicts");
+  function answerLabel(code, value) {
+    if (value === null || value === undefined) return "(chưa trả lời)";
+    var radio = form.querySelector('input[type=radio][name="' + CSS.escape(code) + '"][value="' + CSS.escape(String(value)) + '"]');
+    if (radio && radio.nextElementSibling) return radio.nextElementSibling.textContent.trim();
+    var box = article(code);
+    return shown(box ? box.dataset.type : "", value);
+  }
+  function conflictSide(cls, title, text, keep, label) {
+    var side = el("div", "conflict-side " + cls);
+    side.appendChild(el("h4", "", title));
+    side.appendChild(el("p", "conflict-value", text));
+    var button = el("button", "button" + (keep === "mine" ? " primary" : ""), label);
+    button.type = "button";
+    button.dataset.keep = keep;
+    side.appendChild(button);
+    return side;
+  }
+  function showConflicts() {
+    var list = document.getElementById("conflict-list");
+    var fragment = document.createDocumentFragment();
+    var count = 0;
+    ["answers", "notes"].forEach(function (kind) {
+      Object.keys(pending.held[kind]).sort().forEach(function (code) {
+        count += 1;
+        var theirs = pending.held[kind][code], mine = pending[kind][code];
+        var row = el("article", "conflict");
+        row.dataset.code = code;
+        row.dataset.kind = kind;
+        var box = article(code), question = box ? box.querySelector("h3").childNodes[1] : null;
+        row.appendChild(el("h3", "", code + (kind === "notes" ? " — ghi chú" : "") +
+          (question ? ": " + question.textContent.trim() : "")));
+        var show = kind === "answers" ? function (v) { return answerLabel(code, v); }
+                                      : function (v) { return v ? v : "(không có ghi chú)"; };
+        var sides = el("div", "conflict-sides");
+        sides.appendChild(conflictSide("mine", "Trên máy này (chưa gửi)", show(mine), "mine", "Giữ bản trên máy này"));
+        sides.appendChild(conflictSide("theirs", "Trên máy chủ (người khác đã lưu)", show(theirs), "theirs", "Dùng bản trên máy chủ"));
+        row.appendChild(sides);
+        fragment.appendChild(row);
+      });
+    });
+    list.replaceChildren(fragment);
+    document.getElementById("conflict-count").textContent = count;
+    conflictBox.hidden = !count;
+    if (count) setStatus("error", count + " tiêu chí bị người khác sửa cùng lúc — hãy chọn bản giữ lại");
+  }
+  conflictBox.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-keep]");
+    if (!button || locked) return;
+    var row = button.closest(".conflict"), code = row.dataset.code, kind = row.dataset.kind;
+    var theirs = pending.held[kind][code];
+    if (button.dataset.keep === "mine") {
+      pending.bases[kind][code] = theirs;  // the server's value is now known and deliberately replaced
+      delete pending.held[kind][code];
+    } else {
+      forget(kind, code);
+      if (kind === "answers") setControl(code, theirs); else setNote(code, theirs);
+    }
+    persist();
+    updateProgress();
+    showConflicts();
+    schedule(0);
+  });
+
   // ---- listening to the form ---------------------------------------------------------------------
   function onEdit(event) {
     var target = event.target;
@@ -425,6 +536,7 @@
       code = target.name.slice(5);
       if (target.value.length > 4000) { showError(code, "Ghi chú tối đa 4000 ký tự."); return; }
       if (!(code in pending.notes) && (confirmedNotes[code] || "") === target.value) return;
+      track("notes", code);
       pending.notes[code] = target.value;
     } else {
       code = target.name;
@@ -438,6 +550,7 @@
       }
       clearError(code);
       if (!(code in pending.answers) && sameValue(confirmed[code], read.value)) { updateProgress(); return; }
+      track("answers", code);
       pending.answers[code] = read.value;
     }
     persist();
@@ -454,6 +567,7 @@
     var code = clear.dataset.clear;
     setControl(code, null);
     clearError(code);
+    track("answers", code);
     pending.answers[code] = null;
     persist();
     updateProgress();
@@ -572,6 +686,10 @@
   function confirmedThumb(entry, photo) {
     var card = photoCard(entry.item, photo);
     var box = form.querySelector('[data-queue="' + entry.key + '"]');
+    if (form.querySelector('.photo-card[data-photo-id="' + photo.id + '"]')) {  // a replay: the page shows it already
+      if (box) box.remove();
+      return;
+    }
     if (box) {
       var old = box.querySelector("img");
       if (old && old.src.indexOf("blob:") === 0) URL.revokeObjectURL(old.src);
@@ -923,15 +1041,23 @@
   store.changes(inspectionId).then(function (saved) {
     if (!saved) return;
     // Changes typed since this page was loaded from the server (or from the worker's cache) win over it.
-    Object.keys(saved.answers || {}).forEach(function (code) { pending.answers[code] = saved.answers[code]; });
-    Object.keys(saved.notes || {}).forEach(function (code) { pending.notes[code] = saved.notes[code]; });
-    if (typeof saved.base_version === "number" && saved.base_version > version) version = saved.base_version;
+    ["answers", "notes"].forEach(function (kind) {
+      Object.keys(saved[kind] || {}).forEach(function (code) {
+        pending[kind][code] = saved[kind][code];
+        var bases = (saved.bases || {})[kind] || {};
+        if (code in bases) pending.bases[kind][code] = bases[code];
+        if (code in ((saved.held || {})[kind] || {})) pending.held[kind][code] = saved.held[kind][code];
+      });
+    });
+    // Sent against the version they were made on, so that the server says if anything changed since.
+    if (typeof saved.base_version === "number" && !isEmpty()) version = saved.base_version;
   }).then(function () {
     if (!isEmpty()) {
       Object.keys(pending.answers).forEach(function (code) { setControl(code, pending.answers[code]); });
       Object.keys(pending.notes).forEach(function (code) { setNote(code, pending.notes[code]); });
       updateProgress();
       setStatus("saving", "Đang gửi lại " + pendingCount() + " thay đổi chưa lưu…");
+      showConflicts();
       flush();
     }
     flushPhotos();
