@@ -454,6 +454,24 @@ def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id:
     if base_version != inspection.version:
         raise Conflict("Phiếu vừa được người khác cập nhật; đã tải lại các câu trả lời mới nhất.",
                        version=inspection.version, answers=answers_of(inspection), notes=notes_of(inspection))
+    write_answers(session, catalog, actor, inspection, answers, notes)
+    evaluation = evaluate_inspection(catalog, inspection, evidence, previous)
+    try:
+        session.flush()
+        version = inspection.version
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.", version=None) from None
+    return version, evaluation
+
+
+def write_answers(session: Session, catalog: Catalog, actor: User, inspection: Inspection, answers: Any,
+                  notes: Any) -> dict[str, Any]:
+    """Validate and write answers and notes of a draft the caller may edit, audited; the caller commits.
+
+    Refuses the whole batch (Invalid, by item code) if any value is wrong; returns what changed.
+    """
     checklist = checklist_of(catalog, inspection)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -495,18 +513,10 @@ def save_answers(session: Session, catalog: Catalog, actor: User, inspection_id:
                 changed.setdefault(code, {})["note"] = {"from": row.note or "", "to": cleaned_notes[code]}
             row.note = cleaned_notes[code]
         row.updated_by_id = actor.id
-    evaluation = evaluate_inspection(catalog, inspection, evidence, previous)
     if changed:
         inspection.updated_at = utcnow()  # bumps the version: optimistic locking for everyone else
         record(session, actor, "answer", "inspection", inspection.id, changes=changed)
-    try:
-        session.flush()
-        version = inspection.version
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("Phiếu vừa được người khác cập nhật; vui lòng thử lại.", version=None) from None
-    return version, evaluation
+    return changed
 
 
 @transaction(retry=False)
@@ -523,7 +533,7 @@ def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any,
     if client_key is not None:
         if not isinstance(client_key, str) or not CLIENT_KEY.fullmatch(client_key):
             raise Invalid("Dữ liệu không hợp lệ.", errors={"client_key": "cần chuỗi 8–64 ký tự chữ, số, '-' hoặc '_'"})
-        existing = _photo_by_key(session, inspection.id, client_key)
+        existing = photo_by_key(session, inspection.id, client_key)
         if existing is not None:
             return existing, False
     _require_draft(inspection)
@@ -531,11 +541,13 @@ def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any,
         raise Invalid("Ảnh phải gắn với một tiêu chí.", errors={"item": "mã tiêu chí không có trong checklist"})
     stored = store_photo(stream, photo_dir, exif_segment(exif) if exif else None)
     try:
-        return _attach_photo(session, actor, inspection, item_code, stored, filename, client_key), True
+        photo = attach_photo(session, actor, inspection, item_code, stored, filename, client_key)
+        session.commit()
+        return photo, True
     except IntegrityError:  # the same upload raced in from another request: that one is the photo
         (photo_dir / stored.stored_name).unlink(missing_ok=True)
         session.rollback()
-        existing = _photo_by_key(session, inspection_id, client_key) if client_key else None
+        existing = photo_by_key(session, inspection_id, client_key) if client_key else None
         if existing is None:
             raise
         return existing, False
@@ -547,7 +559,8 @@ def add_photo(session: Session, actor: User, inspection_id: int, item_code: Any,
 CLIENT_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
-def _photo_by_key(session: Session, inspection_id: int, client_key: str) -> Photo | None:
+def photo_by_key(session: Session, inspection_id: int, client_key: str) -> Photo | None:
+    """The photo a tablet already uploaded under this queue key, if any."""
     return session.scalar(select(Photo).where(Photo.inspection_id == inspection_id, Photo.client_key == client_key))
 
 
@@ -555,8 +568,9 @@ def _photo_by_key(session: Session, inspection_id: int, client_key: str) -> Phot
 CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 
 
-def _attach_photo(session: Session, actor: User, inspection: Inspection, item_code: str, stored: StoredPhoto,
-                  filename: str, client_key: str | None) -> Photo:
+def attach_photo(session: Session, actor: User, inspection: Inspection, item_code: str, stored: StoredPhoto,
+                 filename: str, client_key: str | None) -> Photo:
+    """The row of a stored photo file, audited; the caller commits (and removes the file if that fails)."""
     uploaded = utcnow()
     taken = stored.taken.at.astimezone(dt.timezone.utc).replace(tzinfo=None) if stored.taken.at else None
     source = "exif" if taken is not None and taken <= uploaded + CLOCK_TOLERANCE else "upload"
@@ -572,7 +586,6 @@ def _attach_photo(session: Session, actor: User, inspection: Inspection, item_co
     session.flush()
     record(session, actor, "photo", "inspection", inspection.id, item=item_code, photo=photo.id, sha256=stored.sha256,
            taken_at=photo.taken_at.isoformat(), taken_at_source=source, location=located)
-    session.commit()
     return photo
 
 

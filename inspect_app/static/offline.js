@@ -139,7 +139,8 @@
         });
       })).then(function (photos) {
         var body = { format: "inspect-offline-queue", format_version: 1, exported_at: new Date().toISOString(),
-                     origin: location.origin, changes: rows[0], photos: photos };
+                     origin: location.origin, user: stateEl ? stateEl.parentElement.dataset.user : null,
+                     changes: rows[0], photos: photos };
         var link = document.createElement("a");
         link.href = URL.createObjectURL(new Blob([JSON.stringify(body)], { type: "application/json" }));
         link.download = "du-lieu-cho-gui-" + new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-") + ".json";

@@ -1,4 +1,5 @@
-"""The installable tablet app: the web app manifest, the service worker and the offline page.
+"""The installable tablet app: the web app manifest, the service worker, the offline page, and the
+administrator's import of a tablet's exported queue.
 
 The worker is served from the site root so that its scope is the whole app; its text names the
 fingerprinted static files it pre-caches, so its version (a hash of that list and the release
@@ -8,9 +9,15 @@ Queued work lives in IndexedDB, which a new worker never touches.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 
+from ..extensions import db
+from ..services import Forbidden, Invalid, offline_import
 from .inspections import asset
 
 blueprint = Blueprint("offline", __name__)
@@ -64,3 +71,28 @@ def service_worker():
 def offline_page():
     """What the worker shows for a page it never cached while the network is down."""
     return render_template("offline/offline.html")
+
+
+class QueueFileForm(FlaskForm):
+    file = FileField("Tệp dữ liệu chờ gửi (.json)", validators=[FileRequired("Chọn tệp dữ liệu chờ gửi (.json).")])
+
+
+@blueprint.route("/admin/offline-import", methods=["GET", "POST"])
+@login_required
+def import_queue():
+    """GET: the upload form; POST: apply a tablet's exported queue as its author, whole or not at all."""
+    if current_user.role != "admin":
+        raise Forbidden("Chỉ quản trị viên nhập được dữ liệu chờ gửi.")
+    form = QueueFileForm()
+    result, error, problems, status = None, None, {}, 200
+    if form.validate_on_submit():
+        raw = form.file.data.stream.read(current_app.config["MAX_CONTENT_LENGTH"])
+        try:
+            result = offline_import.import_queue(db.session, current_app.extensions["catalog"],
+                                                 current_user._get_current_object(), raw,
+                                                 Path(current_app.config["PHOTO_DIR"]))
+        except Invalid as refused:
+            error, problems, status = refused.message, refused.details.get("errors", {}), 422
+    elif form.is_submitted():
+        error, status = "; ".join(form.file.errors) or "Chưa chọn tệp.", 422
+    return render_template("offline/import.html", form=form, result=result, error=error, problems=problems), status
