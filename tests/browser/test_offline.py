@@ -9,7 +9,10 @@ browser runs in English (--lang=en-US): what the inspector sees must still be Vi
 """
 from __future__ import annotations
 
+import json
 import os
+import re
+from pathlib import Path
 
 import pytest
 import test_tablet
@@ -299,4 +302,37 @@ def test_a_new_worker_installed_while_changes_wait_keeps_them(app, gate, live_se
     assert stored(app, inspection_id)["answers"] == {"TG-01": "yes"}
     assert counts(app, inspection_id)["answer_saves"] == 1
     assert not tablet.errors, tablet.errors
+    tablet.close()
+
+
+def test_logging_out_with_changes_waiting_asks_first_and_the_queue_exports_to_a_file(
+        app, gate, live_server, browser, screenshots):
+    inspection_id = new_inspection(app)
+    tablet = OfflineTablet(browser, live_server, gate)
+    page = tablet.page
+    tablet.login("inspector")
+    tablet.open_cached(f"/inspections/{inspection_id}")
+    tablet.offline()
+    tablet.tap("TG-01", "yes")
+    expect(page.locator("#net-waiting")).to_have_text("1 thay đổi chờ gửi")
+
+    page.locator("#logout-form button").tap()
+    warning = page.locator("#logout-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Còn 1 thay đổi chưa gửi lên máy chủ")
+    page.screenshot(path=str(screenshots / "logout-warning.png"))
+    page.locator("#logout-stay").tap()
+    expect(warning).to_be_hidden()
+    assert "/inspections/" in page.url  # still logged in, still on the checklist
+
+    with page.expect_download() as download:
+        page.locator("#net-export").tap()
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["format"] == "inspect-offline-queue" and exported["user"] == "inspector"
+    assert exported["changes"][0]["answers"] == {"TG-01": "yes"}
+
+    tablet.online()
+    tablet.wait_saved(inspection_id)
+    page.locator("#logout-form button").tap()  # nothing waits: no question
+    page.wait_for_url(re.compile(r"/login"))
     tablet.close()
