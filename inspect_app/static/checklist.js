@@ -555,7 +555,8 @@
     }
     persist();
     updateProgress();
-    setStatus("saving", "Đang lưu…");
+    if (navigator.onLine) setStatus("saving", "Đang lưu…");
+    else setStatus("offline", "Mất kết nối — đã lưu trên máy, sẽ tự gửi lại (" + pendingCount() + " thay đổi đang chờ)");
     schedule(DEBOUNCE);
   }
   form.addEventListener("input", onEdit);
