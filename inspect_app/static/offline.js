@@ -2,7 +2,9 @@
  *
  * window.offlineStore is the one queue of the app. Every change an inspector makes is written to
  * IndexedDB first (answers and notes per inspection in "changes", photos as blobs in "queue")
- * and removed only once the server has confirmed it; checklist.js sends them. The header shows
+ * and removed only once the server has confirmed it; checklist.js sends them. Each entry names
+ * the user who made it and only that user's session sends, counts or exports it: on a shared
+ * tablet nobody's change is ever sent under someone else's name. The header shows
  * online / offline / N changes waiting, logging out with changes waiting asks first, and
  * "Xuất dữ liệu chờ gửi" saves the queue as a file an administrator can import.
  */
@@ -13,6 +15,10 @@
   var DB_NAME = "inspect-photos", DB_VERSION = 2;
   var dbPromise = null;
   var memory = { changes: {}, queue: {} };  // when IndexedDB is unavailable (private mode): this page only
+  var statusBox = document.getElementById("net-status");
+  var user = statusBox ? statusBox.dataset.user : "";
+  // A photo queued before entries named their user belongs to whoever is logged in, as it did then.
+  function mine(row) { return !!row && (row.user === undefined || row.user === user); }
 
   function open() {
     if (!dbPromise) {
@@ -22,7 +28,7 @@
         request.onupgradeneeded = function () {
           var db = request.result;
           if (!db.objectStoreNames.contains("queue")) db.createObjectStore("queue", { keyPath: "key" });
-          if (!db.objectStoreNames.contains("changes")) db.createObjectStore("changes", { keyPath: "inspection" });
+          if (!db.objectStoreNames.contains("changes")) db.createObjectStore("changes", { keyPath: "key" });
         };
         request.onsuccess = function () { resolve(request.result); };
         request.onerror = request.onblocked = function () { resolve(null); };
@@ -46,7 +52,7 @@
   function all(storeName) {
     return run(storeName, "readonly", function (store, mem) {
       return store ? store.getAll() : { result: Object.keys(mem).map(function (k) { return mem[k]; }) };
-    }).then(function (rows) { return rows || []; });
+    }).then(function (rows) { return (rows || []).filter(mine); });
   }
 
   function codesIn(record) {
@@ -57,17 +63,19 @@
 
   var store = {
     changes: function (inspection) {
-      var key = String(inspection);
+      var key = user + "|" + inspection;
       return run("changes", "readonly", function (s, mem) { return s ? s.get(key) : { result: mem[key] }; })
-        .then(function (row) { return row || null; });
+        .then(function (row) { return mine(row) ? row : null; });
     },
     // The inspection's unsent answers, notes and minutes details; null or an empty record removes them.
     saveChanges: function (inspection, record) {
-      var key = String(inspection);
+      var key = user + "|" + inspection;
       var empty = !record || !codesIn(record);
+      var row = Object.assign({}, record, { key: key, user: user, inspection: String(inspection),
+                                            saved_at: new Date().toISOString() });
       return run("changes", "readwrite", function (s, mem) {
-        if (!s) { if (empty) delete mem[key]; else mem[key] = record; return null; }
-        return empty ? s.delete(key) : s.put(Object.assign({}, record, { inspection: key, saved_at: new Date().toISOString() }));
+        if (!s) { if (empty) delete mem[key]; else mem[key] = row; return null; }
+        return empty ? s.delete(key) : s.put(row);
       }).then(refresh);
     },
     photos: function (inspection) {
@@ -76,6 +84,7 @@
       });
     },
     putPhoto: function (entry) {
+      entry = Object.assign({}, entry, { user: user });
       return run("queue", "readwrite", function (s, mem) { if (!s) { mem[entry.key] = entry; return null; } return s.put(entry); })
         .then(refresh);
     },
@@ -139,7 +148,7 @@
         });
       })).then(function (photos) {
         var body = { format: "inspect-offline-queue", format_version: 1, exported_at: new Date().toISOString(),
-                     origin: location.origin, user: stateEl ? stateEl.parentElement.dataset.user : null,
+                     origin: location.origin, user: user,
                      changes: rows[0], photos: photos };
         var link = document.createElement("a");
         link.href = URL.createObjectURL(new Blob([JSON.stringify(body)], { type: "application/json" }));

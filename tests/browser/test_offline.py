@@ -336,3 +336,37 @@ def test_logging_out_with_changes_waiting_asks_first_and_the_queue_exports_to_a_
     page.locator("#logout-form button").tap()  # nothing waits: no question
     page.wait_for_url(re.compile(r"/login"))
     tablet.close()
+
+
+def test_a_change_waits_for_its_own_author_on_a_shared_tablet(app, gate, live_server, browser):
+    inspection_id = new_inspection(app)
+    path = f"/inspections/{inspection_id}"
+    tablet = OfflineTablet(browser, live_server, gate)
+    page = tablet.page
+    tablet.login("inspector")
+    tablet.open_cached(path)
+    tablet.offline()
+    tablet.tap("TG-01", "yes")
+    expect(page.locator("#net-waiting")).to_have_text("1 thay đổi chờ gửi")
+    tablet.context.set_offline(False)  # pages are reachable again, the API is not
+    page.locator("#logout-form button").tap()
+    page.locator("#logout-anyway").tap()
+    page.wait_for_url(re.compile(r"/login"))
+    tablet.context.unroute("**/api/**")
+    gate.closed = False
+
+    # The administrator uses the same tablet: the inspector's change is neither shown, counted nor sent.
+    tablet.login("admin")
+    page.goto(path)
+    expect(page.locator('#item-TG-01 input[value="yes"]')).not_to_be_checked()
+    expect(page.locator("#net-waiting")).to_be_hidden()
+    page.wait_for_timeout(1000)
+    assert stored(app, inspection_id)["answers"] == {}
+    page.locator("#logout-form button").tap()
+    page.wait_for_url(re.compile(r"/login"))
+
+    tablet.login("inspector")  # its author again: sent
+    page.goto(path)
+    tablet.wait_saved(inspection_id)
+    assert stored(app, inspection_id)["answers"] == {"TG-01": "yes"}
+    tablet.close()
