@@ -23,10 +23,12 @@ from .conditions import ConditionError, compile_condition
 from .deadlines import CalendarError, DeadlinePolicy, WorkingCalendar
 from .legal import Article, Citation, Instrument, LegalRegister
 from .periods import Period, uncovered_days
+from .risk import RiskWeights, RiskWeightsError
 from .rules import INSPECTION_DATE, KINDS, MEASURES, PREVIOUS_MONTH, SEVERITIES, Rule, RuleSet, first_day_of_previous_month
 
 CALENDAR_FILE = "calendar.yaml"
 LEGAL_FILE = "legal.yaml"
+RISK_FILE = "risk.yaml"  # the plans' risk weights (domain.risk)
 CROSS_CUTTING_CODE = re.compile(r"^[A-Z]-\d{2}$")
 ITEM_CODE = re.compile(r"^[A-Z]{2}-\d{2}$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -708,12 +710,14 @@ def _ruleset(data: Any, checklists: dict[str, list[Checklist]], register: LegalR
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every checklist version with its rules, the register of legal instruments and the calendar."""
+    """Every checklist version with its rules, the register of legal instruments, the calendar and the
+    risk weights of plans."""
 
     checklists: dict[str, tuple[Checklist, ...]]
     rulesets: dict[str, RuleSet]  # by checklist key, "papi-xa@2"
     register: LegalRegister
     calendar: WorkingCalendar
+    risk: RiskWeights | None = None
 
     def checklist_for(self, checklist_id: str, day: dt.date) -> Checklist | None:
         """The newest version of the checklist in force on `day`."""
@@ -782,7 +786,7 @@ def load_catalog(root: Path | str) -> Catalog:
         checklists.setdefault(checklist.id, []).append(checklist)
     rulesets: dict[str, RuleSet] = {}
     for path in sorted((root / "rules").glob("*.yaml")):
-        if path.name in (CALENDAR_FILE, LEGAL_FILE):
+        if path.name in (CALENDAR_FILE, LEGAL_FILE, RISK_FILE):
             continue
         p = _Problems(path, problems)
         ruleset = _ruleset(_read_yaml(path, problems), checklists, register, p)
@@ -796,6 +800,11 @@ def load_catalog(root: Path | str) -> Catalog:
         calendar = WorkingCalendar.from_file(root / "rules" / CALENDAR_FILE)
     except CalendarError as error:
         problems.extend(f"{error.path}: {problem}" for problem in error.problems)
+    risk = None
+    try:
+        risk = RiskWeights.from_file(root / "rules" / RISK_FILE)
+    except RiskWeightsError as error:
+        problems.extend(str(error).splitlines())
     for versions in checklists.values():
         for checklist in versions:
             if checklist.key not in rulesets:
@@ -804,7 +813,7 @@ def load_catalog(root: Path | str) -> Catalog:
     if problems:
         raise CatalogError(problems)
     return Catalog({k: tuple(sorted(v, key=lambda c: c.version)) for k, v in checklists.items()}, rulesets,
-                   register, calendar)
+                   register, calendar, risk)
 
 
 def _check_versions(checklists: dict[str, list[Checklist]], root: Path, problems: list[str]) -> None:
