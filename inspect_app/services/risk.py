@@ -41,7 +41,9 @@ def histories(session: Session, today: dt.date) -> list[CommuneHistory]:
     actions = {code: (open_count, overdue or 0) for code, open_count, overdue in session.execute(
         select(RemediationAction.commune_code, func.count(RemediationAction.id),
                func.sum(case((RemediationAction.deadline < today, 1), else_=0)))
-        .where(RemediationAction.status.in_((OPEN, SUBMITTED))).group_by(RemediationAction.commune_code))}
+        .join(Inspection, Inspection.id == RemediationAction.inspection_id)
+        .where(RemediationAction.status.in_((OPEN, SUBMITTED)), Inspection.inspection_date <= today)
+        .group_by(RemediationAction.commune_code))}
     result = []
     for code, name, area_name in communes:
         day, total, repeat = latest.get(code, (None, None, 0))
