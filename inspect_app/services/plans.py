@@ -445,3 +445,24 @@ def my_schedule(session: Session, actor: User, today: dt.date, calendar: Calenda
                                   PlannedInspection.window_start <= today + dt.timedelta(days=days))
                            .order_by(PlannedInspection.window_end, PlannedInspection.id))
     return [(row, working_days_late(row.window_end, today, calendar)) for row in rows]
+
+
+@dataclass(frozen=True)
+class PlanOverview:
+    """What the plan page shows to one user: the rows they may see, each with its state, and the counts."""
+
+    plan: InspectionPlan
+    rows: list[tuple[PlannedInspection, str, int]]  # (planned, state, working days late)
+    by_team: dict[str, Progress]
+    by_area: dict[str, Progress]
+    total: Progress
+
+
+def overview(session: Session, actor: User, plan_id: int, today: dt.date, calendar: Calendar) -> PlanOverview:
+    plan = get_plan(session, actor, plan_id)
+    visible = visible_planned(session, actor, plan)
+    rows = [(p, state(p, today, calendar), working_days_late(p.window_end, today, calendar)) for p in visible]
+    by_team = progress(visible, today, calendar, key=lambda p: p.plan_team.team.name)
+    by_area = progress(visible, today, calendar, key=lambda p: p.district_name or "Trực thuộc thành phố")
+    total = progress(visible, today, calendar, key=lambda p: "").get("", Progress())
+    return PlanOverview(plan, rows, by_team, by_area, total)

@@ -5,8 +5,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, audit, auth, catalog_views, criteria_preview, dashboard, errors, headers, inspections, remediation, \
-        report
+    from . import api, audit, auth, catalog_views, criteria_preview, dashboard, errors, headers, inspections, plans, \
+        remediation, report
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(catalog_views.blueprint)
@@ -17,5 +17,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard.blueprint)
     app.register_blueprint(report.blueprint)
     app.register_blueprint(audit.blueprint)
+    app.register_blueprint(plans.blueprint)
     errors.register(app)
     headers.register(app)
