@@ -101,7 +101,10 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
             return existing, False
     previous = planned = None
     if data.get(PLANNED_KEY) is not None:
-        planned = planned_to_start(session, actor, data[PLANNED_KEY])
+        try:
+            planned = planned_to_start(session, actor, data[PLANNED_KEY])
+        except NotFound as missing:  # a field of this request, as reinspection_of's inspection is
+            raise Invalid(missing.message, errors={PLANNED_KEY: "không có lượt kiểm tra theo kế hoạch này"}) from None
         data = start_defaults(planned) | {k: v for k, v in data.items() if v is not None}
     if data.get(REINSPECTION_KEY) is not None:
         previous = reinspection_base(session, actor, data[REINSPECTION_KEY])

@@ -21,28 +21,38 @@ from ..domain.checklists import AnswerError, parse_iso_date
 from ..domain.plans import Calendar, overlaps, working_days_late
 from ..models import (CANCELLED, FINALISED, PLANNED, PLANNED_KINDS, STARTED, InspectionPlan, PlannedInspection,
                       PlanScope, PlanTeam, PlanTeamMember, Team, User)
-from . import Conflict, Forbidden, Invalid, NotFound
+from . import MAX_ID, Conflict, Forbidden, Invalid, NotFound
 from .audit import record
 from .transactions import transaction
 from .units import commune_on
 
 SECRET_KIND = "dot_xuat"
 MAX_REASON = 1000
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a plan's dates; beyond them a typo, and the calendar has no years there
 
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _date(data: dict, field: str, errors: dict[str, str], prefix: str = "", required: bool = True) -> dt.date | None:
+def date_field(data: dict, field: str, errors: dict[str, str], prefix: str = "", required: bool = True) -> dt.date | None:
     value = data.get(field)
     if value in (None, "") and not required:
         return None
     try:
-        return parse_iso_date(value)
+        day = parse_iso_date(value)
     except AnswerError as error:
         errors[prefix + field] = str(error)
         return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        errors[prefix + field] = f"ngày phải trong các năm {FIRST_YEAR}–{LAST_YEAR}"
+        return None
+    return day
+
+
+def _row_id(value: Any) -> int | None:
+    """An id from a JSON body that can name a row: an integer 1 to MAX_ID (larger ones overflow PostgreSQL)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID else None
 
 
 def require_planner(actor: User) -> None:
@@ -77,7 +87,7 @@ def can_see_planned(user: User, planned: PlannedInspection, my_plan_teams: set[i
 
 def get_plan(session: Session, actor: User, plan_id: int) -> InspectionPlan:
     """A plan any signed-in staff account may open; what it lists is filtered by visible_planned."""
-    plan = session.get(InspectionPlan, plan_id)
+    plan = session.get(InspectionPlan, plan_id) if 1 <= plan_id <= MAX_ID else None
     if plan is None:
         raise NotFound("Không có kế hoạch kiểm tra này.")
     if actor.role == "commune":
@@ -92,7 +102,7 @@ def visible_planned(session: Session, actor: User, plan: InspectionPlan) -> list
 
 def get_planned(session: Session, actor: User, planned_id: int) -> PlannedInspection:
     """A planned inspection, or 404 (not 403) when it is hidden: a secret one must not be confirmed to exist."""
-    planned = session.get(PlannedInspection, planned_id)
+    planned = session.get(PlannedInspection, planned_id) if 1 <= planned_id <= MAX_ID else None
     if planned is None or not can_see_planned(actor, planned, plan_team_ids_of(session, actor)):
         raise NotFound("Không có lượt kiểm tra theo kế hoạch này.")
     return planned
@@ -118,8 +128,7 @@ def _members(raw: Any, prefix: str, session: Session, errors: dict[str, str]) ->
     members = []
     for index, person in enumerate(people):
         user_id = raw[index].get("user_id") if isinstance(raw[index], dict) else None
-        if user_id is not None and (not isinstance(user_id, int) or isinstance(user_id, bool)
-                                    or session.get(User, user_id) is None):
+        if user_id is not None and (_row_id(user_id) is None or session.get(User, user_id) is None):
             errors[f"{prefix}members[{index}].user_id"] = "không có tài khoản này"
             user_id = None
         members.append(PlanTeamMember(position_index=index, user_id=user_id, **person))
@@ -137,7 +146,7 @@ def _teams(raw: Any, session: Session, errors: dict[str, str]) -> list[PlanTeam]
             errors[f"teams[{index}]"] = "cần {team_id, decision_number, decision_date, members}"
             continue
         team_id = entry.get("team_id")
-        team = session.get(Team, team_id) if isinstance(team_id, int) and not isinstance(team_id, bool) else None
+        team = session.get(Team, team_id) if _row_id(team_id) is not None else None
         if team is None:
             errors[prefix + "team_id"] = "không có đoàn kiểm tra này"
         elif team.id in seen:
@@ -147,7 +156,7 @@ def _teams(raw: Any, session: Session, errors: dict[str, str]) -> list[PlanTeam]
         number = _text(entry.get("decision_number"))
         if not number or len(number) > 40:
             errors[prefix + "decision_number"] = "thiếu số quyết định thành lập đoàn (tối đa 40 ký tự)"
-        day = _date(entry, "decision_date", errors, prefix)
+        day = date_field(entry, "decision_date", errors, prefix)
         members = _members(entry.get("members"), prefix, session, errors)
         teams.append(PlanTeam(team=team, decision_number=number, decision_date=day, members=members))
     return teams
@@ -196,12 +205,12 @@ def create_plan(session: Session, actor: User, data: Any) -> InspectionPlan:
     title = _text(data.get("title"))
     if not title or len(title) > 300:
         errors["title"] = "thiếu trích yếu kế hoạch (tối đa 300 ký tự)"
-    issued = _date(data, "issued_on", errors)
-    start, end = _date(data, "period_start", errors), _date(data, "period_end", errors)
+    issued = date_field(data, "issued_on", errors)
+    start, end = date_field(data, "period_start", errors), date_field(data, "period_end", errors)
     if start and end and end < start:
         errors["period_end"] = "ngày kết thúc phải sau ngày bắt đầu"
-    unit_due = _date(data, "unit_report_due", errors, required=False)
-    department_due = _date(data, "department_report_due", errors, required=False)
+    unit_due = date_field(data, "unit_report_due", errors, required=False)
+    department_due = date_field(data, "department_report_due", errors, required=False)
     if unit_due and department_due and department_due < unit_due:
         errors["department_report_due"] = "hạn báo cáo của Sở phải sau hạn báo cáo của các xã"
     scope = _scope(data.get("scope"), session, start, errors)
@@ -265,7 +274,7 @@ def _planned_row(session: Session, plan: InspectionPlan, entry: Any, prefix: str
     kind = entry.get("kind")
     if kind not in PLANNED_KINDS:
         errors[prefix + "kind"] = "loại kiểm tra phải là dinh_ky (định kỳ), dot_xuat (đột xuất) hoặc tai_kiem_tra (tái kiểm tra)"
-    start, end = _date(entry, "window_start", errors, prefix), _date(entry, "window_end", errors, prefix)
+    start, end = date_field(entry, "window_start", errors, prefix), date_field(entry, "window_end", errors, prefix)
     _check_window(plan, start, end, prefix, errors)
     code, unit = entry.get("commune_code"), None
     if not isinstance(code, str) or not code.isdigit():
@@ -333,7 +342,7 @@ def move_planned(session: Session, actor: User, planned_id: int, data: Any) -> P
         raise Invalid("Dữ liệu không hợp lệ.", errors={"body": "cần một đối tượng JSON"})
     reason = _reason(data.get("reason"))
     errors: dict[str, str] = {}
-    start, end = _date(data, "window_start", errors), _date(data, "window_end", errors)
+    start, end = date_field(data, "window_start", errors), date_field(data, "window_end", errors)
     _check_window(planned.plan, start, end, "", errors)
     team = planned.plan_team
     if data.get("team_id") is not None:

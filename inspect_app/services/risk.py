@@ -15,7 +15,7 @@ from ..domain.plans import Calendar
 from ..domain.risk import CommuneHistory, RiskScore, RiskWeights, rank
 from ..models import CANCELLED, FINALISED, AdminUnit, FindingRecord, Inspection, InspectionPlan, RemediationAction, User
 from . import Invalid
-from .plans import add_planned, get_plan, require_planner
+from .plans import add_planned, date_field, get_plan, require_planner
 from .remediation import OPEN, SUBMITTED
 from .units import in_force
 
@@ -89,11 +89,7 @@ def add_top(session: Session, actor: User, plan_id: int, data: Any, weights: Ris
         errors["count"] = f"số xã cần là số nguyên từ 1 đến {MAX_TOP}"
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 20:
         errors["days"] = "số ngày làm việc cho mỗi xã cần là số nguyên từ 1 đến 20"
-    first = None
-    try:
-        first = dt.date.fromisoformat(data.get("first_day", ""))
-    except (TypeError, ValueError):
-        errors["first_day"] = "ngày bắt đầu không hợp lệ, cần dạng YYYY-MM-DD"
+    first = date_field(data, "first_day", errors)
     kind = data.get("kind", "dinh_ky")
     if errors:
         raise Invalid("Chưa xếp được lịch.", errors=errors)

@@ -6,7 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from . import api, audit, auth, catalog_views, criteria_preview, dashboard, errors, headers, inspections, plans, \
-        remediation, report
+        plans_api, remediation, report
 
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(catalog_views.blueprint)
@@ -18,5 +18,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(report.blueprint)
     app.register_blueprint(audit.blueprint)
     app.register_blueprint(plans.blueprint)
+    app.register_blueprint(plans_api.blueprint, url_prefix="/api/v1/plans")
     errors.register(app)
     headers.register(app)
