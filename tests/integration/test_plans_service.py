@@ -230,3 +230,26 @@ def test_my_schedule_and_progress(db_app):
         assert plans.my_schedule(db.session, user("district-badinh"), today, CALENDAR) == []
         counts = plans.progress(plan.planned, today, CALENDAR, key=lambda p: p.district_name)
         assert counts == {"Quận Ba Đình": plans.Progress(planned=2, overdue=1)}
+
+
+def test_reminders_before_report_deadlines_and_windows_reach_only_the_department_and_the_team(db_app):
+    from inspect_app.services.plan_reminders import plan_digests
+
+    with db_app.app_context():
+        for name in ("admin", "inspector", "district-badinh"):
+            user(name).email = f"{name}@noivu.hanoi.gov.vn"
+        db.session.commit()
+        plan = new_plan()
+        plans.add_planned(db.session, user("admin"), plan.id, [
+            slot("00001", "2020-10-20", "2020-10-21", "dot_xuat"), slot("00004", "2020-10-28", "2020-10-29"),
+            slot("00006", "2020-10-30", "2020-10-30")])
+        deadline, team = plan_digests(db.session, CALENDAR, dt.date(2020, 10, 26))  # Monday
+        assert deadline.recipients == ["admin@noivu.hanoi.gov.vn"]
+        assert deadline.lines == ["- Các xã, phường báo cáo kết quả: hạn 31/10/2020 (còn 4 ngày làm việc)"]  # Tue–Fri; 31/10 is a Saturday
+        assert team.recipients == ["inspector@noivu.hanoi.gov.vn"]  # the district's officer never hears of 00001
+        assert team.lines == [
+            "- Phường Phúc Xá (Đột xuất): 20/10/2020–21/10/2020, quá hạn 3 ngày làm việc",
+            "- Phường Trúc Bạch (Định kỳ): 28/10/2020–29/10/2020, bắt đầu còn 2 ngày làm việc",
+            "- Phường Vĩnh Phúc (Định kỳ): 30/10/2020–30/10/2020, bắt đầu còn 4 ngày làm việc"]
+        assert "Kế hoạch số 145/KH-SNV" in team.subject(dt.date(2020, 10, 26))
+        assert plan_digests(db.session, CALENDAR, dt.date(2020, 9, 1)) == []  # nothing due within 5 working days
