@@ -57,6 +57,7 @@ from ..extensions import db
 from ..models import (FINALISED, SUPERSEDED, AdminUnit, Answer, AuditEntry, CommuneRep, FindingRecord, Inspection,
                       InspectionMember, Photo, RemediationAction, RemediationEvidence, User)
 from . import Invalid
+from .demo_plans import seed_plans
 from .remediation import STATUS_LABELS
 from .units import GROUP_KIND
 
@@ -641,7 +642,8 @@ def demo_actor(session: Session, username: str | None = None) -> User:
 
 def seed_demo(session: Session, catalog: Catalog, years: range, communes: int | None, seed: int, *,
               as_of: dt.date | None = None, actor: User | None = None, photo_dir: Path | None = None) -> SeedResult:
-    """Generate finalised demo inspections for `years` (all communes, or the first `communes` ones).
+    """Generate finalised demo inspections for `years` (all communes, or the first `communes` ones), and one
+    inspection plan a year over them (services.demo_plans).
 
     Refuses (Invalid, Vietnamese message) when demo data or any inspection is already there, so it
     never runs twice. Commits once at the end; nothing is written if anything fails.
@@ -665,6 +667,7 @@ def seed_demo(session: Session, catalog: Catalog, years: range, communes: int | 
     try:
         seeder.plan(years, communes)
         counts = seeder.write()
+        seed_plans(session, seeder.planned, actor, as_of, seed)
         inspections = len(seeder.planned)
         overdue = sum(1 for p in seeder.planned if not p.superseded for f in p.fates
                       if f.status != "verified" and f.finding.deadline and f.finding.deadline < as_of)

@@ -461,7 +461,7 @@ class PlanOverview:
     """What the plan page shows to one user: the rows they may see, each with its state, and the counts."""
 
     plan: InspectionPlan
-    rows: list[tuple[PlannedInspection, str, int]]  # (planned, state, working days late)
+    rows: list[tuple[PlannedInspection, str, int]]  # (planned, state, working days late if overdue, else 0)
     by_team: dict[str, Progress]
     by_area: dict[str, Progress]
     total: Progress
@@ -470,7 +470,9 @@ class PlanOverview:
 def overview(session: Session, actor: User, plan_id: int, today: dt.date, calendar: Calendar) -> PlanOverview:
     plan = get_plan(session, actor, plan_id)
     visible = visible_planned(session, actor, plan)
-    rows = [(p, state(p, today, calendar), working_days_late(p.window_end, today, calendar)) for p in visible]
+    states = [state(p, today, calendar) for p in visible]
+    rows = [(p, name, working_days_late(p.window_end, today, calendar) if name == "overdue" else 0)
+            for p, name in zip(visible, states)]
     by_team = progress(visible, today, calendar, key=lambda p: p.plan_team.team.name)
     by_area = progress(visible, today, calendar, key=lambda p: p.district_name or "Trực thuộc thành phố")
     total = progress(visible, today, calendar, key=lambda p: "").get("", Progress())

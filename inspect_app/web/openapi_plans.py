@@ -57,7 +57,7 @@ SCHEMAS: dict[str, Any] = {
         "window_start": DATE, "window_end": DATE, "status": _string(enum=["planned", "started", "cancelled"]),
         "state": _string(enum=STATES, description="overdue: chưa bắt đầu, đã qua ít nhất một ngày làm việc sau "
                                                   "ngày cuối của thời gian kiểm tra."),
-        "working_days_late": {"type": "integer", "minimum": 0},
+        "working_days_late": {"type": "integer", "minimum": 0, "description": "0 trừ khi quá hạn."},
         "inspection_id": _nullable({"type": "integer"}), "cancel_reason": _nullable(_string()),
     }),
     "PlanDetail": {"allOf": [_ref("PlanSummary"), _object({

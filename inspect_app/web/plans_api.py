@@ -33,14 +33,15 @@ def _summary(plan: InspectionPlan) -> dict[str, Any]:
 
 def _planned(planned: PlannedInspection, state: str | None = None, late: int | None = None) -> dict[str, Any]:
     today = today_in_vietnam()
+    state = state or plans.state(planned, today, _calendar())
+    if late is None:
+        late = working_days_late(planned.window_end, today, _calendar()) if state == "overdue" else 0
     return {"id": planned.id, "plan_id": planned.plan_id, "commune_code": planned.commune_code,
             "commune_name": planned.commune_name, "district_code": planned.district_code,
             "district_name": planned.district_name, "team_id": planned.plan_team.team_id,
             "team_name": planned.plan_team.team.name, "kind": planned.kind,
             "window_start": _iso(planned.window_start), "window_end": _iso(planned.window_end),
-            "status": planned.status, "state": state or plans.state(planned, today, _calendar()),
-            "working_days_late": late if late is not None else working_days_late(
-                planned.window_end, today, _calendar()),
+            "status": planned.status, "state": state, "working_days_late": late,
             "inspection_id": planned.inspection_id, "cancel_reason": planned.cancel_reason}
 
 

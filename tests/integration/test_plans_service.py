@@ -253,3 +253,21 @@ def test_reminders_before_report_deadlines_and_windows_reach_only_the_department
             "- Phường Vĩnh Phúc (Định kỳ): 30/10/2020–30/10/2020, bắt đầu còn 4 ngày làm việc"]
         assert "Kế hoạch số 145/KH-SNV" in team.subject(dt.date(2020, 10, 26))
         assert plan_digests(db.session, CALENDAR, dt.date(2020, 9, 1)) == []  # nothing due within 5 working days
+
+
+def test_the_demo_data_has_one_plan_a_year_with_realistic_progress(db_app, catalog, tmp_path):
+    from inspect_app.services.demo import seed_demo
+
+    with db_app.app_context():
+        as_of = dt.date(2026, 11, 27)
+        seed_demo(db.session, catalog, range(2020, 2027), None, 122, as_of=as_of, photo_dir=tmp_path / "photos")
+        plans_by_year = {p.period_start.year: p for p in db.session.scalars(select(InspectionPlan))}
+        assert sorted(plans_by_year) == list(range(2020, 2027))
+        for year, plan in plans_by_year.items():
+            view = plans.overview(db.session, user("admin"), plan.id, as_of, catalog.calendar)
+            assert (plan.unit_report_due, plan.department_report_due) == (dt.date(year, 10, 31), dt.date(year, 11, 15))
+            assert view.total.finalised > 0 and view.total.cancelled == 2
+            assert all(p.inspection.commune_code == p.commune_code for p, _, _ in view.rows if p.inspection)
+            if year < 2026:
+                assert view.total.overdue == view.total.planned == 0
+        assert plans.overview(db.session, user("admin"), plans_by_year[2026].id, as_of, catalog.calendar).total.overdue > 0
