@@ -7,6 +7,7 @@ import io
 import re
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from test_headers import TOKEN, logged_in
@@ -114,6 +115,8 @@ def test_move_needs_a_reason_and_files_download(app):
     assert sheet["B5"].value == name and sheet["H5"].value.date() == later
     document = admin.get(f"/plans/{plan_id}/plan.pdf")
     assert document.mimetype == "application/pdf" and document.data.startswith(b"%PDF")
+    text = " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(document.data)).pages).split())
+    assert "SỞ NỘI VỤ" in text and "Số: 90/KH-SNV" in text and "KẾ HOẠCH" in text and name in text
 
 
 def test_commune_accounts_see_no_plan(app):
