@@ -271,3 +271,35 @@ def test_the_demo_data_has_one_plan_a_year_with_realistic_progress(db_app, catal
             if year < 2026:
                 assert view.total.overdue == view.total.planned == 0
         assert plans.overview(db.session, user("admin"), plans_by_year[2026].id, as_of, catalog.calendar).total.overdue > 0
+
+
+def test_the_summary_report_of_a_plan_covers_what_it_planned_and_did(db_app, catalog, compliant):
+    from inspect_app.services import report
+
+    with db_app.app_context():
+        plan = new_plan()
+        first, _ = plans.add_planned(db.session, user("admin"), plan.id, [
+            slot("00001", "2020-09-15", "2020-09-15"), slot("00004", "2020-09-16", "2020-09-16")])
+        base = {"checklist": "papi-xa", "inspection_date": "2020-09-15", "villages": 12}
+        done, _ = inspections.create_inspection(db.session, catalog, user("inspector"),
+                                                base | {"planned_inspection_id": first.id})
+        other, _ = inspections.create_inspection(db.session, catalog, user("inspector"), base | {  # not planned
+            "commune_code": "00006", "team": [{"name": "Lê Văn An", "position": "Chuyên viên", "role": "truong_doan"}]})
+        for inspection in (done, other):
+            inspections.save_answers(db.session, catalog, user("inspector"), inspection.id, compliant["answers"], {},
+                                     inspection.version)
+            finalize_with_details(db.session, catalog, user("inspector"), inspection.id)
+        request = report.resolve_request(db.session, user("admin"), {"plan": str(plan.id)}, dt.date(2020, 12, 1))
+        assert (request.first, request.last) == (dt.date(2020, 9, 1), dt.date(2020, 10, 31))
+        built = report.build_report(db.session, catalog, request)
+        assert (built.coverage_total.in_force, built.coverage_total.inspected) == (2, 1)  # 2 planned, 1 done
+        assert [c.commune_code for c in built.communes] == ["00001"]
+        assert built.scope_label == "Toàn thành phố Hà Nội, theo Kế hoạch số 145/KH-SNV"
+        assert request.query()["plan"] == str(plan.id)
+        whole = report.build_report(db.session, catalog, report.resolve_request(
+            db.session, user("admin"), {"from": "2020-09-01", "to": "2020-10-31"}, dt.date(2020, 12, 1)))
+        assert whole.coverage_total.inspected == 2
+        with pytest.raises(NotFound):
+            report.resolve_request(db.session, user("admin"), {"plan": "999"}, dt.date(2020, 12, 1))
+        with pytest.raises(Invalid):
+            report.resolve_request(db.session, user("admin"), {"plan": "abc"}, dt.date(2020, 12, 1))
