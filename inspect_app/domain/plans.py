@@ -27,3 +27,21 @@ def working_days_late(window_end: dt.date, today: dt.date, calendar: Calendar) -
         days += calendar.is_working_day(day)
         day += dt.timedelta(days=1)
     return days
+
+
+def month_weeks(year: int, month: int) -> list[list[dt.date]]:
+    """The weeks (Monday first) that a month's calendar page shows, days of the neighbouring months included."""
+    first = dt.date(year, month, 1)
+    start = first - dt.timedelta(days=first.weekday())
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    weeks = []
+    while start < following:
+        weeks.append([start + dt.timedelta(days=n) for n in range(7)])
+        start += dt.timedelta(days=7)
+    return weeks
+
+
+def week_of(day: dt.date) -> list[dt.date]:
+    """Monday to Sunday of the week holding `day`."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return [monday + dt.timedelta(days=n) for n in range(7)]

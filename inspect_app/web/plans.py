@@ -13,6 +13,8 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from ..domain.checklists import today_in_vietnam
+from ..domain.plans import month_weeks, week_of
+from ..domain.vn_format import parse_vn_date
 from ..extensions import db
 from ..models import MEMBER_ROLES, PLANNED_KINDS, Team, User, utcnow
 from ..services import Conflict, Forbidden, Invalid
@@ -153,6 +155,50 @@ def cancel(planned_id: int):
         plans.cancel_planned(db.session, actor, planned.id, {"reason": form.reason.data})
         flash(f"Đã hủy lịch kiểm tra {planned.commune_name}.")
     return _change(planned_id, form, change)
+
+
+@blueprint.get("/plans/<int:plan_id>/calendar")
+@login_required
+def calendar(plan_id: int):
+    """The visits this user may see on a month page (?month=YYYY-MM) or a week (?week=YYYY-MM-DD, any day of it)."""
+    catalog, today = _catalog(), today_in_vietnam()
+    view = plans.overview(db.session, _actor(), plan_id, today, catalog.calendar)
+    default = min(max(today, view.plan.period_start), view.plan.period_end)
+    week = parse_vn_date_arg("week")
+    if week is not None:
+        weeks, title = [week_of(week)], None
+        before = {"week": (week - dt.timedelta(days=7)).isoformat()}
+        after = {"week": (week + dt.timedelta(days=7)).isoformat()}
+    else:
+        month = parse_month_arg() or (default.year, default.month)
+        weeks, title = month_weeks(*month), f"Tháng {month[1]}/{month[0]}"
+        previous = (month[0] - (month[1] == 1), 12 if month[1] == 1 else month[1] - 1)
+        following = (month[0] + (month[1] == 12), 1 if month[1] == 12 else month[1] + 1)
+        before, after = {"month": "%d-%02d" % previous}, {"month": "%d-%02d" % following}
+    days = {day: [(p, state) for p, state, _ in view.rows
+                  if state != "cancelled" and p.window_start <= day <= p.window_end]
+            for week_days in weeks for day in week_days}
+    return render_template("plans/calendar.html", plan=view.plan, weeks=weeks, days=days, title=title,
+                           before=before, after=after, today=today, working=catalog.calendar.is_working_day,
+                           month=None if title is None else weeks[1][0].month), 200, NOT_STORED
+
+
+def parse_vn_date_arg(name: str) -> dt.date | None:
+    """A date of the query string (YYYY-MM-DD or dd/mm/yyyy) within the years plans allow; None otherwise."""
+    try:
+        day = parse_vn_date(request.args.get(name))
+    except ValueError:
+        return None
+    return day if day is not None and plans.FIRST_YEAR <= day.year <= plans.LAST_YEAR else None
+
+
+def parse_month_arg() -> tuple[int, int] | None:
+    raw = request.args.get("month", "")
+    if len(raw) == 7 and raw[4] == "-" and raw[:4].isdigit() and raw[5:].isdigit() and raw.isascii():
+        year, month = int(raw[:4]), int(raw[5:])
+        if plans.FIRST_YEAR <= year <= plans.LAST_YEAR and 1 <= month <= 12:
+            return year, month
+    return None
 
 
 def _download(body: bytes, mimetype: str, name: str) -> Response:

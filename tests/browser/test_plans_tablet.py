@@ -49,6 +49,9 @@ def test_a_plan_from_the_ranking_to_the_minutes(app, live_server, browser, scree
     expect(page.locator("#lich")).to_contain_text("Phường Ba Đình")
     expect(page.locator("#lich")).to_contain_text("Đột xuất")
     page.screenshot(path=str(screenshots / "plan-page.png"), full_page=True)
+    page.locator("#calendar-link").click()
+    expect(page.locator(".plan-calendar")).to_contain_text("Phường Ba Đình · Đột xuất")
+    page.screenshot(path=str(screenshots / "plan-calendar.png"), full_page=True)
     office.close()
 
     tablet = Tablet(browser, live_server, PORTRAIT)

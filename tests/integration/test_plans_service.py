@@ -303,3 +303,12 @@ def test_the_summary_report_of_a_plan_covers_what_it_planned_and_did(db_app, cat
             report.resolve_request(db.session, user("admin"), {"plan": "999"}, dt.date(2020, 12, 1))
         with pytest.raises(Invalid):
             report.resolve_request(db.session, user("admin"), {"plan": "abc"}, dt.date(2020, 12, 1))
+
+
+def test_calendar_pages_start_on_monday():
+    from inspect_app.domain.plans import month_weeks, week_of
+
+    september = month_weeks(2020, 9)  # 1/9/2020 was a Tuesday, 30/9 a Wednesday
+    assert (september[0][0], september[-1][-1], len(september)) == (dt.date(2020, 8, 31), dt.date(2020, 10, 4), 5)
+    assert month_weeks(2020, 12)[-1][-1] == dt.date(2021, 1, 3)
+    assert week_of(dt.date(2026, 12, 5)) == [dt.date(2026, 11, 30) + dt.timedelta(days=n) for n in range(7)]

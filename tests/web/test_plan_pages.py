@@ -126,3 +126,22 @@ def test_commune_accounts_see_no_plan(app):
     for path in ("/plans", f"/plans/{plan_id}", "/my-schedule", f"/plans/{plan_id}/plan.xlsx"):
         assert commune.get(path).status_code == 403, path
     assert logged_in(app, "inspector").get("/plans/new").status_code == 403
+
+
+def test_the_calendar_shows_visible_visits_by_month_and_week(app):
+    admin = logged_in(app)
+    plan_id = draft(app, admin)
+    today = today_in_vietnam()
+    admin.post(f"/plans/{plan_id}/top", data={"csrf_token": token(admin), "count": "1",
+                                             "first_day": f"{today:%d/%m/%Y}", "days": "1", "kind": "dot_xuat"})
+    with app.app_context():
+        planned = db.session.scalar(select(PlannedInspection))
+        day, name = planned.window_start, planned.commune_name
+    month = admin.get(f"/plans/{plan_id}/calendar?month={day:%Y-%m}").get_data(as_text=True)
+    assert f"Tháng {day.month}/{day.year}" in month and f"{name} · Đột xuất" in month
+    week = admin.get(f"/plans/{plan_id}/calendar?week={day.isoformat()}").get_data(as_text=True)
+    assert f"{name} · Đột xuất" in week and "Tuần " in week
+    for odd in ("month=2020-13", "month=9999-01", "week=31/02/2020", "week=x"):  # fall back, never a 500
+        assert admin.get(f"/plans/{plan_id}/calendar?{odd}").status_code == 200, odd
+    hidden = logged_in(app, "district-badinh").get(f"/plans/{plan_id}/calendar?week={day.isoformat()}")
+    assert name not in hidden.get_data(as_text=True).split("<table")[1]
