@@ -83,6 +83,20 @@ class TopForm(VietnameseForm):
                 "kind": self.kind.data}
 
 
+class AddForm(VietnameseForm):
+    """Schedule one commune of the scope by hand: which team, when, what kind."""
+
+    commune = SelectField("Xã, phường", validate_choice=False)
+    team = SelectField("Đoàn", coerce=int, validate_choice=False)
+    window_start = VnDateField("Từ ngày", validators=[InputRequired("Nhập ngày.")])
+    window_end = VnDateField("Đến ngày", validators=[InputRequired("Nhập ngày.")])
+    kind = SelectField("Loại kiểm tra", choices=dict(PLANNED_KINDS), default="dinh_ky")
+
+    def payload(self) -> list[dict[str, Any]]:
+        return [{"commune_code": self.commune.data, "team_id": self.team.data, "kind": self.kind.data,
+                 "window_start": _iso(self.window_start), "window_end": _iso(self.window_end)}]
+
+
 class MoveForm(VietnameseForm):
     window_start = VnDateField("Từ ngày", validators=[InputRequired("Nhập ngày.")])
     window_end = VnDateField("Đến ngày", validators=[InputRequired("Nhập ngày.")])

@@ -23,7 +23,7 @@ from ..services.inspections import create_inspection
 from ..services.units import districts_on
 from .api import _actor
 from .inspection_forms import new_client_id
-from .plan_forms import CancelForm, MoveForm, PlanForm, StartForm, TopForm
+from .plan_forms import AddForm, CancelForm, MoveForm, PlanForm, StartForm, TopForm
 
 blueprint = Blueprint("plans", __name__)
 
@@ -79,7 +79,7 @@ def new():
 
 
 def _render_show(plan_id: int, status: int = 200, general: list[str] | None = None,
-                 top: TopForm | None = None):
+                 top: TopForm | None = None, add: AddForm | None = None):
     actor = _actor()
     catalog, today = _catalog(), today_in_vietnam()
     view = plans.overview(db.session, actor, plan_id, today, catalog.calendar)
@@ -89,8 +89,12 @@ def _render_show(plan_id: int, status: int = 200, general: list[str] | None = No
     if top is None:
         top = TopForm(formdata=None, data={"count": 5, "first_day": max(today, view.plan.period_start),
                                            "days": 1, "kind": "dot_xuat"})
+    add = add or AddForm(formdata=None)
+    add.commune.choices = {s.history.code: f"{s.history.name} — {s.history.area or ''}" for s in ranking or []}
+    add.team.choices = {t.team_id: t.team.name for t in view.plan.teams}
     return render_template("plans/show.html", v=view, plan=view.plan, ranking=ranking[:RANKING_ROWS] if ranking else None,
                            ranked=len(ranking or []), scheduled=scheduled or set(), weights=catalog.risk, top=top,
+                           add=add,
                            move=MoveForm(formdata=None), cancel=CancelForm(formdata=None), general=general or [],
                            can_plan=actor.role == "admin", kinds=PLANNED_KINDS, today=today), status, NOT_STORED
 
@@ -116,6 +120,22 @@ def add_top(plan_id: int):
         messages = [error.message, *(_capitalised(m) for m in error.details.get("errors", {}).values())]
         return _render_show(plan_id, 422, messages, top=form)
     flash(f"Đã xếp lịch {len(added)} xã, phường: {', '.join(p.commune_name for p in added)}.")
+    return redirect(url_for(".show", plan_id=plan_id, _anchor="lich"), 303)
+
+
+@blueprint.post("/plans/<int:plan_id>/planned")
+@login_required
+def add_one(plan_id: int):
+    """Schedule one commune by hand (the ranking's "top N" schedules many)."""
+    form = AddForm()
+    if not form.validate():
+        return _render_show(plan_id, 422, add=form)
+    try:
+        [added] = plans.add_planned(db.session, _actor(), plan_id, form.payload())
+    except Invalid as error:
+        messages = [error.message, *(_capitalised(m) for m in error.details.get("errors", {}).values())]
+        return _render_show(plan_id, 422, messages, add=form)
+    flash(f"Đã xếp lịch kiểm tra {added.commune_name}.")
     return redirect(url_for(".show", plan_id=plan_id, _anchor="lich"), 303)
 
 

@@ -145,3 +145,23 @@ def test_the_calendar_shows_visible_visits_by_month_and_week(app):
         assert admin.get(f"/plans/{plan_id}/calendar?{odd}").status_code == 200, odd
     hidden = logged_in(app, "district-badinh").get(f"/plans/{plan_id}/calendar?week={day.isoformat()}")
     assert name not in hidden.get_data(as_text=True).split("<table")[1]
+
+
+def test_one_commune_is_added_by_hand_or_refused_with_the_reason(app):
+    admin = logged_in(app)
+    plan_id = draft(app, admin)
+    with app.app_context():
+        team_id = db.session.scalar(select(Team.id))
+    today = today_in_vietnam()
+    day = today + dt.timedelta(days=3)
+    entry = {"commune": "00008", "team": str(team_id), "window_start": f"{day:%d/%m/%Y}",
+             "window_end": f"{day:%d/%m/%Y}", "kind": "tai_kiem_tra"}
+    assert admin.post(f"/plans/{plan_id}/planned", data=entry | {"csrf_token": token(admin)}).status_code == 303
+    clash = admin.post(f"/plans/{plan_id}/planned", data=entry | {"csrf_token": token(admin), "commune": "00025"})
+    assert clash.status_code == 422 and "không được trùng nhau" in clash.get_data(as_text=True)
+    outside = admin.post(f"/plans/{plan_id}/planned", data=entry | {"csrf_token": token(admin), "commune": "00070",
+                                                                     "window_start": f"{today:%d/%m/%Y}",
+                                                                     "window_end": f"{today:%d/%m/%Y}"})
+    assert outside.status_code == 422 and "không thuộc phạm vi của kế hoạch 90/KH-SNV" in outside.get_data(as_text=True)
+    with app.app_context():
+        assert [p.commune_code for p in db.session.scalars(select(PlannedInspection))] == ["00008"]
