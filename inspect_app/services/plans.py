@@ -24,7 +24,7 @@ from ..models import (CANCELLED, FINALISED, PLANNED, PLANNED_KINDS, STARTED, Ins
 from . import MAX_ID, Conflict, Forbidden, Invalid, NotFound
 from .audit import record
 from .transactions import transaction
-from .units import commune_on
+from .units import commune_on, communes_on, districts_on
 
 SECRET_KIND = "dot_xuat"
 MAX_REASON = 1000
@@ -178,8 +178,6 @@ def _scope(raw: Any, session: Session, on: dt.date | None, errors: dict[str, str
     if not scope and "scope.communes" not in errors and "scope.areas" not in errors:
         errors["scope"] = "kế hoạch cần phạm vi: ít nhất một xã, phường hoặc một địa bàn"
     if on is not None:
-        from .units import communes_on, districts_on
-
         communes = {u.code for u in communes_on(session, on)}
         areas = {u.code for u in districts_on(session, on)}
         for item in scope:
