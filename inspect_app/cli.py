@@ -159,7 +159,7 @@ def init_db(demo: bool) -> None:
 def remind(as_of: dt.datetime, print_only: bool) -> None:
     """Send (or print) each district's digest of remediation due soon and overdue."""
     day = as_of.date()
-    digests = build_digests(db.session, current_app.extensions["catalog"].calendar, day)
+    digests = build_digests(db.session, current_app.extensions["catalog"].current(db.session).calendar, day)
     smtp = current_app.config.get("SMTP")
     if print_only or not smtp:
         for digest in digests:

@@ -98,7 +98,8 @@ def _database_url(backend: str, tmp_path: Path, request) -> str:
 
 def make_app(database_url: str, tmp_path: Path, **extra):
     config = {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-              "PHOTO_DIR": str(tmp_path / "photos"), "UNITS_DIR": str(DATA)} | extra
+              "PHOTO_DIR": str(tmp_path / "photos"), "UNITS_DIR": str(DATA),
+              "CATALOG_CHECK_SECONDS": 3600} | extra  # tests that publish ask for fresh catalogs themselves
     return create_app(config)
 
 

@@ -16,7 +16,7 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -90,14 +90,15 @@ class ImportResult:
 
 
 def import_workbook(source: Path | str | IO[bytes], root: Path | str, stored: Iterable[StoredVersion] = (), *,
-                    version: int | None = None, earliest: dt.date | None = None,
+                    numbered: Callable[[str, int], int] | None = None,
+                    earliest: Callable[[str], dt.date] | None = None,
                     register: LegalRegister | None = None) -> ImportResult:
     """Read a criteria workbook into a draft version of the catalog in `root` (with the `stored` versions
     beside it), or list every problem.
 
-    `version` numbers the draft whatever the workbook says (published versions are never replaced);
-    `earliest` is the first day it may start (today, for a version to publish): a workbook dated
-    earlier is rebased onto that day against `register`, and what that leaves out is listed.
+    `numbered(id, number in the workbook)` numbers the draft (published versions are never replaced);
+    `earliest(id)` is the first day it may start (today or later, for a version to publish): a workbook
+    dated earlier is rebased onto that day against `register`, and what that leaves out is listed.
     """
     try:
         book = load_workbook(source, data_only=True)
@@ -107,13 +108,14 @@ def import_workbook(source: Path | str | IO[bytes], root: Path | str, stored: It
     if reader.misshapen:
         return ImportResult(None, reader.sorted())
     head = reader.version()
-    if version is not None:
-        head["version"] = version
+    if numbered is not None and head["id"] and isinstance(head["version"], int):
+        head["version"] = numbered(head["id"], head["version"])
     rebase = None
-    if earliest is not None and register is not None and head["effective_from"] is not None \
-            and head["effective_from"] < earliest:
-        head["effective_from"] = earliest
-        rebase = Rebase(earliest, register)
+    start = earliest(head["id"]) if earliest is not None and head["id"] else None
+    if start is not None and register is not None and head["effective_from"] is not None \
+            and head["effective_from"] < start:
+        head["effective_from"] = start
+        rebase = Rebase(start, register)
     checklist_yaml, rules_yaml = reader.draft(head, rebase)  # every cell is read, even when the version has no name
     catalog = None
     if head["id"] and isinstance(head["version"], int):

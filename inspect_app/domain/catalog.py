@@ -52,6 +52,10 @@ class CatalogError(Exception):
         super().__init__("\n".join(problems))
 
 
+class UnknownVersion(LookupError):
+    """A stored inspection names a checklist version this catalog has not loaded."""
+
+
 @dataclass(frozen=True)
 class StoredVersion:
     """A checklist version kept outside the catalog folder (made by the department, kept in the database):
@@ -746,7 +750,10 @@ class Catalog:
 
     def checklist_on(self, checklist_id: str, version: int, day: dt.date) -> Checklist:
         """A stored inspection's checklist: its version, with the items in force on its date."""
-        return self.checklist(checklist_id, version).on(day)
+        found = self.checklist(checklist_id, version)
+        if found is None:  # published by another worker since this catalog was loaded
+            raise UnknownVersion(f"{checklist_id}@{version}")
+        return found.on(day)
 
     def inspection_days(self, today: dt.date) -> tuple[dt.date, dt.date]:
         """The dates an inspection (or a dashboard's "as of") may bear: from the day the first checklist came

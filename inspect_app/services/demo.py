@@ -711,7 +711,7 @@ def seed_demo_command(years: range, communes: int | None, seed: int, as_of: dt.d
         return
     try:
         actor = demo_actor(db.session, username)
-        result = seed_demo(db.session, current_app.extensions["catalog"], years, communes, seed,
+        result = seed_demo(db.session, current_app.extensions["catalog"].current(db.session), years, communes, seed,
                            as_of=as_of.date() if as_of else None, actor=actor,
                            photo_dir=Path(current_app.config["PHOTO_DIR"]))
     except Invalid as error:

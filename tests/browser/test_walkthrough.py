@@ -44,7 +44,7 @@ def fill_date(page, selector: str, day: dt.date) -> None:
 
 
 def test_the_readme_walkthrough_reaches_a_reinspection(app, live_server, browser, screenshots):
-    catalog = app.extensions["catalog"]
+    catalog = app.extensions["catalog"].loaded
     today = today_in_vietnam()
     with app.app_context():  # what run.sh loads: 2020–2026, the first 40 communes of each era
         seed_demo(db.session, catalog, range(2020, 2027), 40, 122, as_of=today)

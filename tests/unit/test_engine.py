@@ -164,7 +164,7 @@ def test_evaluating_through_two_apps_registers_the_ruleset_once(compliant):
     for _ in range(2):
         app = inspect_app.create_app({"TESTING": True})
         with app.app_context():
-            catalog = app.extensions["catalog"]
+            catalog = app.extensions["catalog"].loaded
             assert [f["code"] for f in with_engine(compliant, catalog, None)["findings"]] == ["TG-01"]
             counts.append(engine.registered)
     # a catalog loaded afresh is other objects with the same content: still the same ruleset

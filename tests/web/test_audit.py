@@ -200,7 +200,7 @@ def db_trail(db_app):
 def rows_for(app, viewer: str = "admin") -> list[Row]:
     with app.app_context():
         entries = audit_page(db.session, user("admin"), per_page=200).items
-        return present(db.session, app.extensions["catalog"], user(viewer), entries)
+        return present(db.session, app.extensions["catalog"].loaded, user(viewer), entries)
 
 
 def text(line) -> str:
@@ -347,7 +347,7 @@ def test_unknown_actions_keys_and_values_still_read_as_text(app):
                                "long_text": long_text, "digest": "ab" * 32, "empty": None, "flag": False})
         db.session.add(entry)
         db.session.commit()
-        (row,) = present(db.session, app.extensions["catalog"], user("admin"), [entry])
+        (row,) = present(db.session, app.extensions["catalog"].loaded, user("admin"), [entry])
     assert (row.at, row.who.name, row.action) == ("15/09/2020 08:30", "Hệ thống", "Thao tác “archive”")
     assert (row.target.kind, row.target.name) == ("Bản ghi “checklist”", "số 7")
     shown = [text(line) for line in row.lines]

@@ -1,5 +1,5 @@
-"""The criteria preview service on SQLite and PostgreSQL: a draft with a stricter threshold, run over the
-year's finalised inspections, reports the extra findings of that rule and nothing else."""
+"""Criteria versions on SQLite and PostgreSQL: a workbook stored as a draft, compared and run over the year's
+finalised inspections (a stricter threshold reports the extra findings of that rule and nothing else)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +16,8 @@ from inspect_app.extensions import db
 from inspect_app.models import User
 from inspect_app.services import Forbidden, Invalid
 from inspect_app.services import inspections as service
-from inspect_app.services.criteria_preview import preview_workbook
+from inspect_app.services.criteria_preview import compare
+from inspect_app.services.criteria_versions import draft_catalog, import_draft
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -58,6 +59,14 @@ def stricter_tg02(root: Path) -> io.BytesIO:
     return edited_v2(root, RULES, "condition", "TG-02 < 4", "TG-02 < 5")
 
 
+def preview_workbook(session, catalog, actor, upload, root, today):
+    """Store the upload as a draft and compare it with the version in force, as the draft's page does."""
+    outcome = import_draft(session, catalog, actor, upload, "tieu-chi.xlsx", root, today)
+    assert outcome.problems == (), [str(p) for p in outcome.problems]
+    loaded = draft_catalog(session, root, outcome.draft)
+    return compare(session, catalog, loaded, loaded.checklist("papi-xa", outcome.draft.version), today)
+
+
 def test_a_stricter_threshold_adds_findings_of_that_rule_only(db_app, catalog):
     root = Path(db_app.config["CATALOG_DIR"])
     with db_app.app_context():
@@ -67,7 +76,7 @@ def test_a_stricter_threshold_adds_findings_of_that_rule_only(db_app, catalog):
         inspected(catalog, "00001", dt.date(2025, 6, 20), tg02=4)  # version 1, more than a year before
         inspected(catalog, "00097", dt.date(2026, 4, 15), tg02=4, finalise=False)  # not finalised
         preview = preview_workbook(db.session, catalog, user("admin"), stricter_tg02(root), root, TODAY)
-        assert preview.problems == ()
+        assert preview.checklist.version == 3 and preview.checklist.effective_from == TODAY
         assert [(e.code, [(c.label, c.before, c.after) for c in e.changes]) for e in preview.diff.rules] == \
             [("TG-02", [("Điều kiện", "TG-02 < 4", "TG-02 < 5")])]
         assert preview.diff.items == () and preview.current.version == 2

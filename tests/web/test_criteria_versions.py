@@ -1,4 +1,5 @@
-"""The criteria preview page and the workbook download, with CSRF on as in production."""
+"""The criteria versions pages (upload a draft, compare, try, publish) and the workbook download, with CSRF on
+as in production."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ from inspect_app.criteria.importer import import_workbook
 from inspect_app.criteria.layout import BASIS, ITEMS, RULES
 from inspect_app.domain.checklists import today_in_vietnam
 
-PAGE = "/admin/criteria/preview"
+PAGE = "/admin/criteria"
 
 
 def download(client, version: int = 2):
@@ -73,15 +74,15 @@ def test_only_administrators_see_and_use_the_page(client):
     refused = client.post(PAGE, data={"csrf_token": token, "file": (io.BytesIO(b"PK\x03\x04"), "a.xlsx")},
                           content_type="multipart/form-data")
     assert refused.status_code == 403
-    assert "Chỉ quản trị viên được thử bảng tiêu chí sửa đổi." in refused.get_data(as_text=True)
-    assert "Thử bảng tiêu chí sửa đổi" not in client.get("/checklists").get_data(as_text=True)
+    assert "Chỉ quản trị viên được quản lý phiên bản bảng tiêu chí." in refused.get_data(as_text=True)
+    assert "Quản lý phiên bản" not in client.get("/checklists").get_data(as_text=True)
 
 
-def test_the_criteria_pages_link_to_the_preview_and_the_workbook(client):
+def test_the_criteria_pages_link_to_the_versions_and_the_workbook(client):
     login(client, "admin")
     assert f'href="{PAGE}"' in client.get("/checklists").get_data(as_text=True)
     html = client.get("/checklists/papi-xa?version=1").get_data(as_text=True)
-    assert 'href="/checklists/papi-xa/workbook.xlsx?version=1"' in html and f'href="{PAGE}"' in html
+    assert 'href="/checklists/papi-xa/workbook.xlsx?version=1"' in html
     page = client.get(PAGE)
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.get_data(as_text=True)
 
@@ -108,15 +109,17 @@ def test_a_valid_edit_shows_its_differences_and_what_it_changes(app, client):
     for commune, days, tg02 in (("00004", 30, 4), ("00008", 60, 6)):
         day = today - dt.timedelta(days=days)
         with app.app_context():
-            answers = answers_on(app.extensions["catalog"], day) | {"TG-02": tg02}
+            answers = answers_on(app.extensions["catalog"].loaded, day) | {"TG-02": tg02}
         inspection = make_inspection(app, actor="admin", commune=commune, client_id=f"tablet-{commune}-preview",
                                      day=day.isoformat())
         finalise(app, inspection, answers, actor="admin")
     login(client, "admin")
     response = upload(client, edited(client, stricter_with_a_new_item))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200, html
-    assert "Bản nháp hợp lệ" in html and "Khác với phiên bản 2 đang áp dụng" in html
+    assert response.status_code == 303, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    assert "Đã lưu thành bản nháp phiên bản 3" in html and "Khác với phiên bản 2 đang áp dụng" in html
     assert re.search(r'id="item-DT-06">.*?Thêm mới</span> UBND xã công bố số điện thoại', html, re.S)
     assert re.search(r'id="rule-TG-02">.*?<th scope="row">Điều kiện</th><td><del>TG-02 &lt; 4</del></td>'
                      r'<td><ins>TG-02 &lt; 5</ins></td>', html, re.S)
