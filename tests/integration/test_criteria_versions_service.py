@@ -3,18 +3,24 @@ finalised inspections (a stricter threshold reports the extra findings of that r
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+import yaml
+from sqlalchemy import func, select
 
-from conftest import answers_on, finalize_with_details
+from conftest import PASSWORD, answers_on, finalize_with_details, make_app
 from inspect_app.criteria.export import export_workbook
 from inspect_app.criteria.layout import ITEMS, RULES
 from inspect_app.extensions import db
-from inspect_app.models import User
-from inspect_app.services import Forbidden, Invalid
+from inspect_app.domain.checklists import today_in_vietnam
+from inspect_app.models import AuditEntry, CriteriaVersion, User
+from inspect_app.services import Conflict, Forbidden, Invalid
+from inspect_app.services import criteria_versions as versions
+from inspect_app.services.transactions import Busy
 from inspect_app.services import inspections as service
 from inspect_app.services.criteria_preview import compare
 from inspect_app.services.criteria_versions import draft_catalog, import_draft
@@ -67,6 +73,11 @@ def preview_workbook(session, catalog, actor, upload, root, today):
     return compare(session, catalog, loaded, loaded.checklist("papi-xa", outcome.draft.version), today)
 
 
+def capped_tg02(root: Path) -> io.BytesIO:
+    """TG-02 answers capped at 5."""
+    return edited_v2(root, ITEMS, "max", None, 5)
+
+
 def test_a_stricter_threshold_adds_findings_of_that_rule_only(db_app, catalog):
     root = Path(db_app.config["CATALOG_DIR"])
     with db_app.app_context():
@@ -113,3 +124,163 @@ def test_an_answer_the_drafts_item_refuses_is_left_unanswered_and_counted(db_app
         run = preview_workbook(db.session, catalog, user("admin"), capped, root, TODAY).dry_run
         assert (run.inspections, run.changed, run.dropped_answers) == (2, 0, 1)
         assert [(c.rule_id, c.before, c.after) for c in run.rules if c.rule_id == "TG-02"] == [("TG-02", 1, 1)]
+
+
+# --------------------------------------------------------------------------- drafts and publishing
+
+def holder(app):
+    return app.extensions["catalog"]
+
+
+def upload_draft(app, edit=stricter_tg02, today: dt.date | None = None):
+    root = Path(app.config["CATALOG_DIR"])
+    catalog = holder(app).current(db.session, fresh=True)
+    outcome = import_draft(db.session, catalog, user("admin"), edit(root), "tieu-chi.xlsx", root,
+                           today or today_in_vietnam())
+    assert outcome.problems == (), [str(p) for p in outcome.problems]
+    return outcome
+
+
+def new_inspection(app, commune: str, day: dt.date):
+    catalog = holder(app).current(db.session, fresh=True)
+    inspection, _ = service.create_inspection(db.session, catalog, user("admin"), {
+        "client_id": f"tablet-{commune}-{day:%Y%m%d}", "checklist": "papi-xa", "commune_code": commune,
+        "inspection_date": day.isoformat(), "villages": 12,
+        "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}],
+        "commune_reps": []})
+    return inspection
+
+
+def test_a_draft_published_for_tomorrow_is_used_from_tomorrow_and_audited(db_app):
+    today = today_in_vietnam()
+    tomorrow = today + dt.timedelta(days=1)
+    with db_app.app_context():
+        draft = upload_draft(db_app).draft
+        assert (draft.version, draft.status, draft.effective_from) == (3, "draft", today)
+        assert holder(db_app).current(db.session, fresh=True).checklist("papi-xa", 3) is None  # a draft is not served
+        published = versions.publish(db.session, holder(db_app), user("admin"), draft.id, tomorrow, today)
+        assert (published.status, published.effective_from, published.published_by.username) == \
+            ("published", tomorrow, "admin")
+        catalog = holder(db_app).current(db.session)
+        assert catalog.checklist_for("papi-xa", today).version == 2
+        assert catalog.checklist_for("papi-xa", tomorrow).version == 3
+        assert catalog.checklist("papi-xa", 2).effective_to == today
+        assert new_inspection(db_app, "00004", tomorrow).checklist_version == 3
+        assert new_inspection(db_app, "00008", today).checklist_version == 2
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "criteria_version")
+                                     .order_by(AuditEntry.id)).all()
+        assert [(e.action, e.username, e.details["version"]) for e in entries] == \
+            [("import_criteria", "admin", 3), ("publish_criteria", "admin", 3)]
+        assert entries[1].details["effective_from"] == tomorrow.isoformat()
+        published_text = published.checklist_yaml + "\0" + published.rules_yaml
+        assert entries[1].details["sha256"] == hashlib.sha256(published_text.encode()).hexdigest()
+        assert yaml.safe_load(published.checklist_yaml)["effective_from"] == tomorrow  # rebased onto its day
+        with pytest.raises(Conflict, match="không sửa được"):
+            versions.publish(db.session, holder(db_app), user("admin"), draft.id, tomorrow, today)
+        with pytest.raises(Conflict, match="không xóa được"):
+            versions.delete_draft(db.session, user("admin"), draft.id)
+
+
+def test_publishing_refuses_a_past_day_an_earlier_start_and_a_day_inspections_already_use(db_app):
+    today = today_in_vietnam()
+    with db_app.app_context():
+        first, second = upload_draft(db_app).draft, upload_draft(db_app, capped_tg02).draft
+        assert (first.version, second.version) == (3, 4)
+        with pytest.raises(Invalid, match="hôm nay hoặc một ngày sau"):
+            versions.publish(db.session, holder(db_app), user("admin"), first.id, today - dt.timedelta(days=1), today)
+        made = new_inspection(db_app, "00004", today + dt.timedelta(days=10))
+        assert made.checklist_version == 2
+        with pytest.raises(Invalid, match=r"Đã có 1 cuộc kiểm tra lập theo phiên bản trước"):
+            versions.publish(db.session, holder(db_app), user("admin"), first.id, today + dt.timedelta(days=5), today)
+        versions.publish(db.session, holder(db_app), user("admin"), first.id, today + dt.timedelta(days=11), today)
+        with pytest.raises(Invalid, match="phiên bản mới phải có hiệu lực sau ngày đó"):
+            versions.publish(db.session, holder(db_app), user("admin"), second.id, today + dt.timedelta(days=11), today)
+        assert db.session.get(CriteriaVersion, second.id).status == "draft"  # nothing half-done
+        assert holder(db_app).current(db.session, fresh=True).checklist("papi-xa", 4) is None
+
+
+def test_a_workbook_of_a_draft_replaces_that_draft_and_one_of_a_published_version_makes_a_new_one(db_app):
+    root = Path(db_app.config["CATALOG_DIR"])
+    with db_app.app_context():
+        draft = upload_draft(db_app).draft
+        book = export_workbook(root, "papi-xa", 3, versions.catalog_versions(db.session, draft))
+        again = io.BytesIO()
+        book.save(again)
+        again.seek(0)
+        catalog = holder(db_app).current(db.session)
+        outcome = import_draft(db.session, catalog, user("admin"), again, "lan-2.xlsx", root, today_in_vietnam())
+        assert outcome.replaced and outcome.draft.id == draft.id and outcome.draft.source_name == "lan-2.xlsx"
+        assert db.session.scalar(select(func.count()).select_from(CriteriaVersion)) == 1
+        assert upload_draft(db_app).draft.version == 4  # version 2's workbook never replaces version 2
+
+
+@pytest.mark.parametrize("name", ["inspector", "district-badinh", "commune-phucxa"])
+def test_only_administrators_publish_or_delete(db_app, name):
+    with db_app.app_context():
+        draft = upload_draft(db_app).draft
+        with pytest.raises(Forbidden):
+            versions.publish(db.session, holder(db_app), user(name), draft.id, today_in_vietnam(), today_in_vietnam())
+        with pytest.raises(Forbidden):
+            versions.delete_draft(db.session, user(name), draft.id)
+        assert db.session.get(CriteriaVersion, draft.id).status == "draft"
+
+
+def test_another_worker_picks_up_a_published_version(db_app, tmp_path):
+    today = today_in_vietnam()
+    url = db_app.config["SQLALCHEMY_DATABASE_URI"]
+    watching = make_app(url, tmp_path / "b", CATALOG_CHECK_SECONDS=0, WTF_CSRF_ENABLED=False)
+    sleepy = make_app(url, tmp_path / "c", WTF_CSRF_ENABLED=False)  # checks only when asked
+    with db_app.app_context():
+        draft_id = upload_draft(db_app).draft.id
+    for other in (watching, sleepy):
+        with other.app_context():
+            assert holder(other).current(db.session).checklist("papi-xa", 3) is None
+    with db_app.app_context():
+        versions.publish(db.session, holder(db_app), user("admin"), draft_id, today, today)
+        inspection_id = new_inspection(db_app, "00004", today).id
+    with watching.app_context():
+        assert holder(watching).current(db.session).checklist_for("papi-xa", today).version == 3
+    with sleepy.app_context():
+        assert holder(sleepy).current(db.session).checklist("papi-xa", 3) is None
+        client = sleepy.test_client()
+        client.post("/login", data={"username": "admin", "password": PASSWORD})
+        missed = client.get(f"/api/v1/inspections/{inspection_id}")
+        assert missed.status_code == 503 and missed.headers["Retry-After"] == "1"
+        assert "Bảng tiêu chí vừa được cập nhật" in missed.get_json()["error"]
+        again = client.get(f"/api/v1/inspections/{inspection_id}")
+        assert again.status_code == 200 and again.get_json()["checklist_version"] == 3
+    for other in (watching, sleepy):
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_two_administrators_publishing_at_once_publish_one_version_for_a_day(db_app):
+    today = today_in_vietnam()
+    day = today + dt.timedelta(days=3)
+    with db_app.app_context():
+        drafts = [upload_draft(db_app).draft.id, upload_draft(db_app, capped_tg02).draft.id]
+    outcomes, start = [], threading.Barrier(2)
+
+    def publish(draft_id: int) -> None:
+        with db_app.app_context():
+            start.wait()
+            try:
+                versions.publish(db.session, holder(db_app), user("admin"), draft_id, day, today)
+                outcomes.append("published")
+            except (Invalid, Conflict, Busy) as refused:
+                outcomes.append(type(refused).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=publish, args=(d,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) in (["Invalid", "published"], ["Conflict", "published"]), outcomes
+    with db_app.app_context():
+        catalog = holder(db_app).current(db.session, fresh=True)  # the catalog still loads
+        assert db.session.scalar(select(func.count()).select_from(CriteriaVersion)
+                                 .where(CriteriaVersion.status == "published")) == 1
+        assert catalog.checklist_for("papi-xa", day).version in (3, 4)
