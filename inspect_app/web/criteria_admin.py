@@ -162,9 +162,9 @@ def try_draft(version_id: int):
     villages, villages_error = _villages(typed.get("villages"))
     values, errors = _typed_answers(checklist.on(day), typed)
     trial = None
-    if request.method == "POST" and ActionForm().validate_on_submit():
+    if request.method == "POST" and ActionForm().validate_on_submit() and not (errors or day_error or villages_error):
         trial = service.try_answers(current_catalog(), draft_catalog, checklist, values, day, villages)
-        errors |= trial.errors
+        errors = trial.errors
     status = 422 if errors or day_error or villages_error else 200
     return render_template("catalog/try.html", row=row, checklist=checklist.on(day), day=day, villages=villages,
                            typed=typed, errors=errors, day_error=day_error, villages_error=villages_error,
