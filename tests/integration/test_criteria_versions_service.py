@@ -16,7 +16,9 @@ from conftest import PASSWORD, answers_on, finalize_with_details, make_app
 from inspect_app.criteria.export import export_workbook
 from inspect_app.criteria.layout import ITEMS, RULES
 from inspect_app.extensions import db
+from inspect_app.domain.catalog import StoredVersion, load_catalog
 from inspect_app.domain.checklists import today_in_vietnam
+from inspect_app.domain.conditions import describe_condition
 from inspect_app.models import AuditEntry, CriteriaVersion, User
 from inspect_app.services import Conflict, Forbidden, Invalid
 from inspect_app.services import criteria_versions as versions
@@ -284,3 +286,23 @@ def test_two_administrators_publishing_at_once_publish_one_version_for_a_day(db_
         assert db.session.scalar(select(func.count()).select_from(CriteriaVersion)
                                  .where(CriteriaVersion.status == "published")) == 1
         assert catalog.checklist_for("papi-xa", day).version in (3, 4)
+
+
+def test_published_versions_export_as_yaml_and_as_a_workbook_from_the_command_line(db_app, tmp_path):
+    runner = db_app.test_cli_runner()
+    assert "Chưa có phiên bản nào do Sở ban hành." in runner.invoke(args=["criteria", "yaml", str(tmp_path)]).output
+    with db_app.app_context():
+        draft_id = upload_draft(db_app).draft.id
+        versions.publish(db.session, holder(db_app), user("admin"), draft_id, today_in_vietnam(), today_in_vietnam())
+    done = runner.invoke(args=["criteria", "yaml", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    written = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.yaml"))
+    assert written == ["checklists/papi-xa-v3.yaml", "rules/papi-xa-v3.yaml"]
+    root = Path(db_app.config["CATALOG_DIR"])
+    with_files = load_catalog(root, [StoredVersion("papi-xa", 3, *(
+        (tmp_path / "out" / part / "papi-xa-v3.yaml").read_text(encoding="utf-8") for part in ("checklists", "rules")))])
+    v3 = with_files.checklist("papi-xa", 3)
+    tg02 = next(rule for rule in with_files.ruleset(v3).rules if rule.id == "TG-02")
+    assert describe_condition(tg02.condition, v3.items) == "TG-02 < 5"  # the files load back as published
+    done = runner.invoke(args=["criteria", "export", "papi-xa", "3", str(tmp_path / "v3.xlsx")])
+    assert done.exit_code == 0 and (tmp_path / "v3.xlsx").is_file(), done.output
