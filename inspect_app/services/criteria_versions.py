@@ -74,7 +74,12 @@ class CatalogHolder:
         self._lock = threading.Lock()
 
     def start(self, session: Session) -> None:
-        """Load the published versions at start-up; a database not created yet (before init-db) has none."""
+        """Load the published versions at start-up; a database not created yet (before init-db) has none.
+        A SQLite file that does not exist is not created by asking (restore wants an empty place)."""
+        url = session.get_bind().url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+                and not Path(url.database).exists():
+            return
         try:
             self.refresh(session)
         except (OperationalError, ProgrammingError):
