@@ -35,7 +35,7 @@ DAYS = (dt.date(2025, 6, 30), AS_OF)
 
 def measure(app, n: int) -> list[dict]:
     rows = []
-    weights = app.extensions["catalog"].risk
+    weights = app.extensions["catalog"].loaded.risk
     with app.app_context():
         for day in DAYS:
             for _ in range(3):  # warm-up

@@ -161,7 +161,7 @@ def remind(as_of: dt.datetime, print_only: bool) -> None:
     """Send (or print) each district's digest of remediation due soon and overdue, and the plans' reminders:
     report deadlines to the department, planned windows to each team."""
     day = as_of.date()
-    calendar = current_app.extensions["catalog"].calendar
+    calendar = current_app.extensions["catalog"].current(db.session).calendar
     digests = [*build_digests(db.session, calendar, day), *plan_digests(db.session, calendar, day)]
     smtp = current_app.config.get("SMTP")
     if print_only or not smtp:

@@ -450,3 +450,32 @@ class PlannedInspection(db.Model):
     @property
     def kind_label(self) -> str:
         return PLANNED_KINDS[self.kind]
+
+
+CRITERIA_DRAFT, CRITERIA_PUBLISHED = "draft", "published"
+
+
+class CriteriaVersion(db.Model):
+    """A checklist version made by the department (imported from its criteria workbook): the text of its
+    checklist and rules files, as the catalog validates them. A draft may be replaced or deleted; once
+    published it is immutable and the catalog loads it beside the shipped versions in checklists/."""
+
+    __tablename__ = "criteria_version"
+    __table_args__ = (UniqueConstraint("checklist_id", "version", name="uq_criteria_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=CRITERIA_DRAFT, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    checklist_yaml: Mapped[str] = mapped_column(Text)
+    rules_yaml: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[dt.date] = mapped_column(Date)  # a draft's earliest start; the published start
+    left_out: Mapped[list[str]] = mapped_column(JSON, default=list)  # what rebasing left out, in words
+    source_name: Mapped[str] = mapped_column(String(255))  # the workbook's file name
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])

@@ -49,9 +49,12 @@ ACTION_LABELS = {
     "carry_forward": "Chuyển việc khắc phục sang bản sửa đổi",
     "close_action": "Đóng việc khắc phục (không còn áp dụng)",
     "seed_demo": "Tạo dữ liệu mẫu",
+    "import_criteria": "Tải lên bản nháp bảng tiêu chí",
+    "publish_criteria": "Ban hành phiên bản bảng tiêu chí",
+    "delete_criteria": "Xóa bản nháp bảng tiêu chí",
 }
 ENTITY_LABELS = {"inspection": "Phiếu kiểm tra", "remediation": "Việc khắc phục", "user": "Tài khoản",
-                 "team": "Đoàn kiểm tra"}
+                 "team": "Đoàn kiểm tra", "criteria_version": "Phiên bản bảng tiêu chí"}
 # Every key a service records, by action when one key means different things in different actions.
 FIELD_LABELS = {
     "commune": "Xã, phường",
@@ -104,6 +107,12 @@ FIELD_LABELS = {
     "code": "Mã phát hiện",
     "status": "Trạng thái",
     "deadline": "Hạn khắc phục",
+    # criteria versions (services.criteria_versions)
+    "checklist": "Bộ tiêu chí",
+    "version": "Phiên bản",
+    "file": "Tệp bảng tính",
+    "replaced": "Thay bản nháp cùng số",
+    "effective_from": "Có hiệu lực từ ngày",
 }
 INSPECTION_KEYS = ("replaces", REINSPECTION_KEY, "from_inspection", "to_inspection", "inspection")
 ACTION_FIELD_LABELS = {("verify", "evidence"): "Số minh chứng đã gửi"}
@@ -382,6 +391,9 @@ def _target(entry: AuditEntry, context: Context) -> Target:
     if entry.entity == "user" and entry.entity_id in context.users:
         user = context.users[entry.entity_id]
         return Target(kind, f"{user.full_name} ({user.username})", None, history)
+    if entry.entity == "criteria_version" and {"checklist", "version"} <= set(entry.details):
+        link = Link("criteria.draft", {"version_id": entry.entity_id}) if context.viewer.role == "admin" else None
+        return Target(kind, f"{entry.details['checklist']} phiên bản {entry.details['version']}", link, history)
     gone = " (không còn)" if entry.entity in ENTITY_LABELS else ""  # a kind this page knows, but not found
     return Target(kind, f"số {entry.entity_id}{gone}", None, history)
 
@@ -485,6 +497,7 @@ FORMATTERS: dict[str, Formatter] = {
     "communes": lambda v, e, c: Value("tất cả" if v is None else readable(v)),
     "copies": lambda v, e, c: Value(f"{v} bản") if isinstance(v, int) else plain(v),
     "taken_at_source": lambda v, e, c: Value(PHOTO_TIME_SOURCES[v]),
+    "effective_from": lambda v, e, c: Value(vn_day(v)),
 }
 
 

@@ -366,7 +366,8 @@ class DemoSeeder:
     @staticmethod
     def _value(rng: random.Random, item: Item, fail: bool, villages: int, day: dt.date,
                answers: dict[str, Any]) -> Any:
-        """One answer that fails (or passes) its item's rule, consistent with the answers before it."""
+        """One answer that fails (or passes) its item's rule, consistent with the answers before it; an item
+        added since (a criterion is data only) gets a valid answer derived from its type and limits."""
         code, kind = item.code, item.type
         if code == "CK-01":
             return rng.choice(("cu_nat", "cu_nat", "khong_co")) if fail else "tot"
@@ -418,7 +419,7 @@ class DemoSeeder:
                 return (period_end + dt.timedelta(days=rng.randint(allowed + 1, min(45, elapsed)))).isoformat()
             disclosed = period_end + dt.timedelta(days=rng.randint(1, allowed))
             return disclosed.isoformat() if disclosed <= day else None
-        raise ValueError(f"no demo answer for {code} ({kind})")
+        return item.sample_answer(day, villages)  # an item the demo has no tendency for: valid, from its type
 
     def _correction(self, rng: random.Random, checklist: Checklist, answers: dict[str, Any],
                     photos: dict[str, int]) -> tuple[dict[str, Any], dict[str, int]]:
@@ -714,7 +715,7 @@ def seed_demo_command(years: range, communes: int | None, seed: int, as_of: dt.d
         return
     try:
         actor = demo_actor(db.session, username)
-        result = seed_demo(db.session, current_app.extensions["catalog"], years, communes, seed,
+        result = seed_demo(db.session, current_app.extensions["catalog"].current(db.session), years, communes, seed,
                            as_of=as_of.date() if as_of else None, actor=actor,
                            photo_dir=Path(current_app.config["PHOTO_DIR"]))
     except Invalid as error:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -24,16 +24,13 @@ from ..services.units import districts_on
 from .api import _actor
 from .inspection_forms import new_client_id
 from .plan_forms import AddForm, CancelForm, MoveForm, PlanForm, StartForm, TopForm
+from . import current_catalog
 
 blueprint = Blueprint("plans", __name__)
 
 RANKING_ROWS = 100  # rows of the ranking shown; the top-N action sees them all
 NOT_STORED = {"Cache-Control": "no-store"}  # a plan may list surprise inspections: never kept in a cache
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _catalog():
-    return current_app.extensions["catalog"]
 
 
 def _capitalised(message: str) -> str:
@@ -81,7 +78,7 @@ def new():
 def _render_show(plan_id: int, status: int = 200, general: list[str] | None = None,
                  top: TopForm | None = None, add: AddForm | None = None):
     actor = _actor()
-    catalog, today = _catalog(), today_in_vietnam()
+    catalog, today = current_catalog(), today_in_vietnam()
     view = plans.overview(db.session, actor, plan_id, today, catalog.calendar)
     ranking = scheduled = None
     if actor.role == "admin":
@@ -112,7 +109,7 @@ def add_top(plan_id: int):
     form = TopForm()
     if not form.validate():
         return _render_show(plan_id, 422, top=form)
-    catalog = _catalog()
+    catalog = current_catalog()
     try:
         added = risk.add_top(db.session, _actor(), plan_id, form.payload(), catalog.risk, today_in_vietnam(),
                              catalog.calendar)
@@ -181,7 +178,7 @@ def cancel(planned_id: int):
 @login_required
 def calendar(plan_id: int):
     """The visits this user may see on a month page (?month=YYYY-MM) or a week (?week=YYYY-MM-DD, any day of it)."""
-    catalog, today = _catalog(), today_in_vietnam()
+    catalog, today = current_catalog(), today_in_vietnam()
     view = plans.overview(db.session, _actor(), plan_id, today, catalog.calendar)
     default = min(max(today, view.plan.period_start), view.plan.period_end)
     week = parse_vn_date_arg("week")
@@ -230,14 +227,14 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 @blueprint.get("/plans/<int:plan_id>/plan.xlsx")
 @login_required
 def xlsx(plan_id: int):
-    view = plans.overview(db.session, _actor(), plan_id, today_in_vietnam(), _catalog().calendar)
+    view = plans.overview(db.session, _actor(), plan_id, today_in_vietnam(), current_catalog().calendar)
     return _download(plan_documents.to_xlsx(view), XLSX, plan_documents.file_name(view, "xlsx"))
 
 
 @blueprint.get("/plans/<int:plan_id>/plan.pdf")
 @login_required
 def pdf(plan_id: int):
-    view = plans.overview(db.session, _actor(), plan_id, today_in_vietnam(), _catalog().calendar)
+    view = plans.overview(db.session, _actor(), plan_id, today_in_vietnam(), current_catalog().calendar)
     return _download(plan_documents.to_pdf(view, utcnow()), "application/pdf", plan_documents.file_name(view, "pdf"))
 
 
@@ -249,7 +246,7 @@ def my_schedule():
     if actor.role == "commune":
         raise Forbidden("Tài khoản cấp xã không có lịch kiểm tra.")
     today = today_in_vietnam()
-    rows = plans.my_schedule(db.session, actor, today, _catalog().calendar)
+    rows = plans.my_schedule(db.session, actor, today, current_catalog().calendar)
     week_end = today + dt.timedelta(days=6 - today.weekday())
     groups = {
         "overdue": [(p, late) for p, late in rows if late > 0],
@@ -266,7 +263,7 @@ def start(planned_id: int):
     """Start a planned inspection: commune, team and the plan's citation are filled in from the plan."""
     actor = _actor()
     planned = plans.planned_to_start(db.session, actor, planned_id)
-    catalog = _catalog()
+    catalog = current_catalog()
     defaults = plans.start_defaults(planned)
     if request.method == "GET":
         today = today_in_vietnam()

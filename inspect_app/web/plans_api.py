@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, jsonify, url_for
 from flask_login import login_required
 
 from ..domain.checklists import today_in_vietnam
@@ -17,12 +17,13 @@ from ..extensions import db
 from ..models import InspectionPlan, PlannedInspection
 from ..services import Forbidden, plans, risk
 from .api import _actor, _iso, _json_object
+from . import current_catalog
 
 blueprint = Blueprint("plans_api", __name__)
 
 
 def _calendar():
-    return current_app.extensions["catalog"].calendar
+    return current_catalog().calendar
 
 
 def _summary(plan: InspectionPlan) -> dict[str, Any]:
@@ -104,7 +105,7 @@ def add_planned(plan_id: int):
 @login_required
 def ranking(plan_id: int):
     today = today_in_vietnam()
-    _, scored, scheduled = risk.ranking_for_plan(db.session, _actor(), plan_id, current_app.extensions["catalog"].risk,
+    _, scored, scheduled = risk.ranking_for_plan(db.session, _actor(), plan_id, current_catalog().risk,
                                                  today)
     return jsonify({"as_of": _iso(today), "communes": [_risk(s, scheduled) for s in scored]})
 
@@ -112,7 +113,7 @@ def ranking(plan_id: int):
 @blueprint.post("/<int:plan_id>/top")
 @login_required
 def add_top(plan_id: int):
-    catalog = current_app.extensions["catalog"]
+    catalog = current_catalog()
     added = risk.add_top(db.session, _actor(), plan_id, _json_object(), catalog.risk, today_in_vietnam(),
                          catalog.calendar)
     return jsonify({"planned": [_planned(p) for p in added]}), 201

@@ -1,7 +1,7 @@
 """inspection plans: a period's plan with its scope, teams (and the decisions forming them) and planned inspections
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-05 15:06:31
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

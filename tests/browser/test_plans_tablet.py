@@ -21,7 +21,7 @@ live_server, browser, screenshots = test_tablet.live_server, test_tablet.browser
 
 
 def test_a_plan_from_the_ranking_to_the_minutes(app, live_server, browser, screenshots):
-    catalog = app.extensions["catalog"]
+    catalog = app.extensions["catalog"].loaded
     today = today_in_vietnam()
     office = Tablet(browser, live_server, LANDSCAPE)
     page = office.page
