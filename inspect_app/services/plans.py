@@ -220,7 +220,7 @@ def create_plan(session: Session, actor: User, data: Any) -> InspectionPlan:
                           created_by_id=actor.id, scope=scope, teams=teams)
     session.add(plan)
     session.flush()
-    record(session, actor, "create", "inspection_plan", plan.id, number=number,
+    record(session, actor, "create_plan", "inspection_plan", plan.id, number=number,
            period=[start.isoformat(), end.isoformat()], teams=[t.team_id for t in teams])
     session.commit()
     return plan

@@ -57,7 +57,7 @@ def test_a_plan_with_scope_teams_and_deadlines(db_app):
         assert {(s.level, s.code) for s in plan.scope} == {("district", "001"), ("commune", "00037")}
         [team] = plan.teams
         assert (team.decision_number, [m.role for m in team.members]) == ("12/QĐ-SNV", ["truong_doan", "thanh_vien"])
-        assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity == "inspection_plan")) == "create"
+        assert db.session.scalar(select(AuditEntry.action).where(AuditEntry.entity == "inspection_plan")) == "create_plan"
 
 
 def test_only_the_department_drafts_plans(db_app):

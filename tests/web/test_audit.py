@@ -183,6 +183,17 @@ def make_trail(app) -> dict[str, int]:
               for action, extra in (("import_criteria", {"file": "tieu-chi.xlsx", "replaced": False}),
                                     ("publish_criteria", {"effective_from": "2026-12-06"}),
                                     ("delete_criteria", {}))),
+            *(AuditEntry(user_id=admin.id, username="admin", action=action, entity=entity, entity_id=1, details=details)
+              for action, entity, details in (
+                  ("create_plan", "inspection_plan", {"number": "145/KH-SNV", "period": ["2020-09-01", "2020-11-30"],
+                                                      "teams": [1]}),
+                  ("schedule", "planned_inspection", {"plan": "145/KH-SNV", "commune": "00001", "team": 1,
+                                                      "kind": "dinh_ky", "window": ["2020-09-15", "2020-09-16"]}),
+                  ("move", "planned_inspection", {"reason": "UBND phường họp HĐND",
+                                                  "window": {"from": ["2020-09-15", "2020-09-16"],
+                                                             "to": ["2020-09-21", "2020-09-22"]}}),
+                  ("cancel", "planned_inspection", {"reason": "Đã kiểm tra trong đợt trước", "commune": "00001"}),
+                  ("start", "planned_inspection", {"inspection": inspection}))),
             AuditEntry(user_id=admin.id, username="admin", action="freeze_minutes", entity="inspection",
                        entity_id=inspection, details={"minutes": "01/BB-ĐKT"},
                        at=dt.datetime(2020, 9, 15, 17, 30)),  # UTC: 16/09/2020 00:30 in Hà Nội
@@ -460,3 +471,11 @@ def test_criteria_versions_read_as_their_checklist_and_version(app, trail):
     assert "Tệp bảng tính: tieu-chi.xlsx" in lines(imported)
     assert "Có hiệu lực từ ngày: 06/12/2026" in lines(seen["Ban hành phiên bản bảng tiêu chí"][0])
     assert seen["Xóa bản nháp bảng tiêu chí"][0].target.link.endpoint == "criteria.draft"
+
+
+def test_plans_read_in_vietnamese(app, trail):
+    seen = by_action(rows_for(app))
+    assert "Thời gian của kế hoạch: 01/09/2020 – 30/11/2020" in lines(seen["Lập kế hoạch kiểm tra"][0])
+    assert "Thời gian dự kiến: 15/09/2020 – 16/09/2020 → 21/09/2020 – 22/09/2020" in \
+        lines(seen["Dời lịch kiểm tra dự kiến"][0])
+    assert seen["Hủy lịch kiểm tra dự kiến"][0].target.kind == "Lịch kiểm tra dự kiến"
