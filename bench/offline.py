@@ -126,7 +126,7 @@ def main() -> None:
         seed(app, generate_password_hash(PASSWORD, method="scrypt"))
         with app.app_context():
             inspector = db.session.scalar(select(User).where(User.username == "inspector"))
-            inspection_id = service.create_inspection(db.session, app.extensions["catalog"], inspector, NEW)[0].id
+            inspection_id = service.create_inspection(db.session, app.extensions["catalog"].loaded, inspector, NEW)[0].id
         shell, client = 0, app.test_client()
         client.post("/api/v1/login", json={"username": "inspector", "password": PASSWORD})
         with app.test_request_context():

@@ -47,7 +47,7 @@ def build(url: str, folder: Path, years: range, seed_value: int, accounts: dict[
                                 district_code=district, team=team if role == "inspector" else None))
         db.session.commit()
         started = time.perf_counter()
-        result = seed_demo(db.session, app.extensions["catalog"], years, None, seed_value, as_of=AS_OF,
+        result = seed_demo(db.session, app.extensions["catalog"].loaded, years, None, seed_value, as_of=AS_OF,
                            photo_dir=folder / "photos")
         seconds = time.perf_counter() - started
     return app, result, seconds

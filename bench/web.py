@@ -79,7 +79,7 @@ def setup(folder: Path, photos: int):
     half = dict(list(answers.items())[: len(answers) // 2]) | {"TG-01": "no", "CK-01": "cu_nat", "GT-03": "thieu"}
     with app.app_context():
         inspector = db.session.scalar(select(User).where(User.username == "inspector"))
-        catalog = app.extensions["catalog"]
+        catalog = app.extensions["catalog"].loaded
         earlier, _ = service.create_inspection(db.session, catalog, inspector, {
             "checklist": "papi-xa", "commune_code": "00001", "inspection_date": "2020-07-20", "villages": 12,
             "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})

@@ -10,8 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cli, models
 from .config import Config
-from .evaluation import PROJECT_ROOT, cached_catalog
+from .evaluation import PROJECT_ROOT
 from .extensions import csrf, db, login_manager, migrate, tune_sqlite
+from .services.criteria_versions import CatalogHolder
 from .web import hostile, register_blueprints
 
 
@@ -34,7 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     hostile.register(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.extensions["catalog"] = cached_catalog(Path(app.config["CATALOG_DIR"]))
+    holder = CatalogHolder(app.config["CATALOG_DIR"], app.config["CATALOG_CHECK_SECONDS"])
+    with app.app_context():
+        holder.start(db.session)
+        db.session.remove()
+    app.extensions["catalog"] = holder
     register_blueprints(app)
     cli.register(app)
     return app

@@ -19,6 +19,7 @@ from .models import AdminUnit, Team, User
 from .services import ServiceError
 from .services.accounts import create_user
 from .services.demo import seed_demo_command
+from .services.plan_reminders import plan_digests
 from .services.reminders import build_digests, send_digests
 from .services.teams import set_photo_location
 from .services.units import import_groups, import_merges, import_units
@@ -157,9 +158,11 @@ def init_db(demo: bool) -> None:
 @click.option("--print", "print_only", is_flag=True, help="Chỉ in bản tin, không gửi thư.")
 @with_appcontext
 def remind(as_of: dt.datetime, print_only: bool) -> None:
-    """Send (or print) each district's digest of remediation due soon and overdue."""
+    """Send (or print) each district's digest of remediation due soon and overdue, and the plans' reminders:
+    report deadlines to the department, planned windows to each team."""
     day = as_of.date()
-    digests = build_digests(db.session, current_app.extensions["catalog"].calendar, day)
+    calendar = current_app.extensions["catalog"].current(db.session).calendar
+    digests = [*build_digests(db.session, calendar, day), *plan_digests(db.session, calendar, day)]
     smtp = current_app.config.get("SMTP")
     if print_only or not smtp:
         for digest in digests:
@@ -168,7 +171,7 @@ def remind(as_of: dt.datetime, print_only: bool) -> None:
         click.echo(f"{len(digests)} bản tin." + ("" if smtp or print_only else " (Chưa cấu hình SMTP: chỉ in ra.)"))
         return
     sent = send_digests(digests, day, smtp)
-    click.echo(f"Đã gửi {sent} thư nhắc việc cho {len(digests)} địa bàn.")
+    click.echo(f"Đã gửi {sent} thư nhắc việc ({len(digests)} bản tin).")
 
 
 @teams_group.command("photo-location")

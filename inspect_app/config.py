@@ -36,6 +36,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLITE_BUSY_TIMEOUT = 10.0  # seconds a SQLite writer waits for another's transaction before giving up
     CATALOG_DIR = str(catalog_root())
+    # how often (seconds) a worker asks the database whether another published a criteria version
+    CATALOG_CHECK_SECONDS = float(os.environ.get("INSPECT_CATALOG_CHECK_SECONDS", "10"))
     PHOTO_DIR = os.environ.get("INSPECT_PHOTO_DIR") or str(PROJECT_ROOT / "instance" / "photos")
     UNITS_DIR = os.environ.get("INSPECT_UNITS_DIR") or str(PROJECT_ROOT / "data")
     DEMO_PASSWORD = os.environ.get("INSPECT_DEMO_PASSWORD") or "KiemTra@2020"

@@ -352,3 +352,132 @@ class AuditEntry(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str | None] = mapped_column(String(64))  # null only until the commit chains it
     entry_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+# --- inspection plans (kế hoạch kiểm tra) -----------------------------------------------------------
+PLANNED_KINDS = {"dinh_ky": "Định kỳ", "dot_xuat": "Đột xuất", "tai_kiem_tra": "Tái kiểm tra"}
+PLANNED, STARTED, CANCELLED = "planned", "started", "cancelled"
+PLANNED_STATUS_LABELS = {PLANNED: "Chưa kiểm tra", STARTED: "Đã bắt đầu", CANCELLED: "Đã hủy"}
+
+
+class InspectionPlan(db.Model):
+    """The department's plan for a period: which communes, which team, when, and its report deadlines."""
+
+    __tablename__ = "inspection_plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # "145/KH-SNV"
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    unit_report_due: Mapped[dt.date | None] = mapped_column(Date)  # communes report by (31/10 in 2020)
+    department_report_due: Mapped[dt.date | None] = mapped_column(Date)  # the department reports by (15/11)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    scope: Mapped[list[PlanScope]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+                                                  order_by="PlanScope.id")
+    teams: Mapped[list[PlanTeam]] = relationship(back_populates="plan", cascade="all, delete-orphan",
+                                                 order_by="PlanTeam.id")
+    planned: Mapped[list[PlannedInspection]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan",
+        order_by="(PlannedInspection.window_start, PlannedInspection.id)")
+
+
+class PlanScope(db.Model):
+    """One commune, or one area (a district before 1/7/2025, a group of communes after), in a plan's scope."""
+
+    __tablename__ = "plan_scope"
+    __table_args__ = (UniqueConstraint("plan_id", "level", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
+    level: Mapped[str] = mapped_column(String(10))  # commune | district
+    code: Mapped[str] = mapped_column(String(10))
+    plan: Mapped[InspectionPlan] = relationship(back_populates="scope")
+
+
+class PlanTeam(db.Model):
+    """A team of the plan, formed by a decision (số quyết định thành lập đoàn), with its members."""
+
+    __tablename__ = "plan_team"
+    __table_args__ = (UniqueConstraint("plan_id", "team_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    decision_number: Mapped[str] = mapped_column(String(40))  # "12/QĐ-SNV"
+    decision_date: Mapped[dt.date] = mapped_column(Date)
+    plan: Mapped[InspectionPlan] = relationship(back_populates="teams")
+    team: Mapped[Team] = relationship()
+    members: Mapped[list[PlanTeamMember]] = relationship(
+        back_populates="plan_team", cascade="all, delete-orphan", order_by="PlanTeamMember.position_index")
+
+
+class PlanTeamMember(db.Model):
+    """A member as the decision names them; `user_id` links the account that sees the team's schedule."""
+
+    __tablename__ = "plan_team_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_team_id: Mapped[int] = mapped_column(ForeignKey("plan_team.id"), index=True)
+    position_index: Mapped[int] = mapped_column(default=0)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # MEMBER_ROLES
+    plan_team: Mapped[PlanTeam] = relationship(back_populates="members")
+
+
+class PlannedInspection(db.Model):
+    """One commune to inspect, by one team, within a date window; started becomes a real inspection."""
+
+    __tablename__ = "planned_inspection"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id"), index=True)
+    plan_team_id: Mapped[int] = mapped_column(ForeignKey("plan_team.id"), index=True)
+    commune_code: Mapped[str] = mapped_column(String(10), index=True)
+    commune_name: Mapped[str] = mapped_column(String(120))
+    district_code: Mapped[str | None] = mapped_column(String(10))
+    district_name: Mapped[str | None] = mapped_column(String(120))
+    window_start: Mapped[dt.date] = mapped_column(Date, index=True)
+    window_end: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # PLANNED_KINDS
+    status: Mapped[str] = mapped_column(String(12), default=PLANNED)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspection.id"), unique=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+    plan: Mapped[InspectionPlan] = relationship(back_populates="planned")
+    plan_team: Mapped[PlanTeam] = relationship()
+    inspection: Mapped[Inspection | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def kind_label(self) -> str:
+        return PLANNED_KINDS[self.kind]
+
+
+CRITERIA_DRAFT, CRITERIA_PUBLISHED = "draft", "published"
+
+
+class CriteriaVersion(db.Model):
+    """A checklist version made by the department (imported from its criteria workbook): the text of its
+    checklist and rules files, as the catalog validates them. A draft may be replaced or deleted; once
+    published it is immutable and the catalog loads it beside the shipped versions in checklists/."""
+
+    __tablename__ = "criteria_version"
+    __table_args__ = (UniqueConstraint("checklist_id", "version", name="uq_criteria_version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checklist_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=CRITERIA_DRAFT, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    checklist_yaml: Mapped[str] = mapped_column(Text)
+    rules_yaml: Mapped[str] = mapped_column(Text)
+    effective_from: Mapped[dt.date] = mapped_column(Date)  # a draft's earliest start; the published start
+    left_out: Mapped[list[str]] = mapped_column(JSON, default=list)  # what rebasing left out, in words
+    source_name: Mapped[str] = mapped_column(String(255))  # the workbook's file name
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])

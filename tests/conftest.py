@@ -53,10 +53,9 @@ def catalog():
 
 def answers_on(catalog, day: dt.date) -> dict:
     """Every item in force on `day` answered, for an inspection of that day under the version then in force:
-    the compliant answer where version 1 has the item, a plain one for a required item it lacks."""
+    the compliant answer where version 1 has the item, one derived from its type for a required item it lacks."""
     compliant = json.loads((DATA / "compliant.json").read_text(encoding="utf-8"))["answers"]
-    plain = {"yesno": "yes", "int": 1, "pct": 100}
-    return {code: compliant[code] if code in compliant else plain[item.type]
+    return {code: compliant[code] if code in compliant else item.sample_answer(day, 12)
             for code, item in catalog.checklist_for("papi-xa", day).on(day).items.items()
             if code in compliant or item.required}
 
@@ -98,7 +97,8 @@ def _database_url(backend: str, tmp_path: Path, request) -> str:
 
 def make_app(database_url: str, tmp_path: Path, **extra):
     config = {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-              "PHOTO_DIR": str(tmp_path / "photos"), "UNITS_DIR": str(DATA)} | extra
+              "PHOTO_DIR": str(tmp_path / "photos"), "UNITS_DIR": str(DATA),
+              "CATALOG_CHECK_SECONDS": 3600} | extra  # tests that publish ask for fresh catalogs themselves
     return create_app(config)
 
 

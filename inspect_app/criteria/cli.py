@@ -7,10 +7,13 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ..extensions import db
+from ..services.criteria_versions import published_versions
 from .export import ExportError, export_workbook
-from .importer import import_workbook
+from .importer import Draft, import_workbook
 
-criteria_group = AppGroup("criteria", help="Bảng tính tiêu chí (Excel): xuất và nhập một phiên bản.")
+criteria_group = AppGroup("criteria", help="Bảng tính tiêu chí (Excel): xuất và nhập một phiên bản; "
+                                           "các phiên bản Sở đã ban hành ra YAML.")
 
 
 @criteria_group.command("export")
@@ -20,7 +23,8 @@ criteria_group = AppGroup("criteria", help="Bảng tính tiêu chí (Excel): xu�
 def export_command(checklist_id: str, version: int, path: Path) -> None:
     """Write CHECKLIST_ID version VERSION as an Excel workbook to PATH."""
     try:
-        book = export_workbook(current_app.config["CATALOG_DIR"], checklist_id, version)
+        book = export_workbook(current_app.config["CATALOG_DIR"], checklist_id, version,
+                               published_versions(db.session))
     except ExportError as error:
         click.echo(str(error), err=True)
         raise click.exceptions.Exit(1)
@@ -46,3 +50,17 @@ def import_command(path: Path, out: Path | None) -> None:
         return
     for written in draft.write(out):
         click.echo(f"Đã ghi {written}")
+
+
+@criteria_group.command("yaml")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+def yaml_command(out: Path) -> None:
+    """Write every version the department published (in the database) into OUT as checklists/ and rules/
+    files, the catalog folder's layout, for review in version control."""
+    published = published_versions(db.session)
+    for version in published:
+        for written in Draft(version.checklist_id, version.version, version.checklist_yaml, version.rules_yaml,
+                             None).write(out):
+            click.echo(f"Đã ghi {written}")
+    if not published:
+        click.echo("Chưa có phiên bản nào do Sở ban hành.")

@@ -9,12 +9,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable
 
+import yaml
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..domain.catalog import Catalog, load_catalog
+from ..domain.catalog import Catalog, StoredVersion, load_catalog
 from ..domain.conditions import describe_condition
 from ..domain.rules import SEVERITIES
 from .layout import BASIS, EDITABLE, EXPLANATION, INSTRUMENTS, ITEMS, LISTS, REPEAT_FACTOR, RULES, SCORING, \
@@ -30,15 +31,19 @@ class ExportError(LookupError):
     """The version asked for is not in the catalog; the message is Vietnamese."""
 
 
-def export_workbook(root: Path | str, checklist_id: str, version: int) -> Workbook:
-    """The workbook of one checklist version of the (validated) catalog in `root`."""
-    root = Path(root)
-    catalog = load_catalog(root)
+def export_workbook(root: Path | str, checklist_id: str, version: int, stored: Iterable[StoredVersion] = ()) -> Workbook:
+    """The workbook of one checklist version of the (validated) catalog in `root` with the `stored` versions."""
+    root, stored = Path(root), tuple(stored)
+    catalog = load_catalog(root, stored)
     checklist = catalog.checklist(checklist_id, version)
     if checklist is None:
         raise ExportError(f"Không có bộ tiêu chí {checklist_id} phiên bản {version} trong danh mục.")
-    checklist_path, rules_path = version_files(root, checklist_id, version)
-    data, rules_data = read_yaml(checklist_path), read_yaml(rules_path)
+    own = next((v for v in stored if (v.checklist_id, v.version) == (checklist_id, version)), None)
+    if own is not None:
+        data, rules_data = yaml.safe_load(own.checklist_yaml), yaml.safe_load(own.rules_yaml)
+    else:
+        checklist_path, rules_path = version_files(root, checklist_id, version)
+        data, rules_data = read_yaml(checklist_path), read_yaml(rules_path)
     conditions = {rule.id: describe_condition(rule.condition, checklist.items)
                   for rule in catalog.ruleset(checklist).rules}
     book = Workbook()

@@ -16,17 +16,19 @@ import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
-from ..domain.catalog import Catalog, CatalogError, load_catalog
+from ..domain.catalog import Catalog, CatalogError, StoredVersion, load_catalog
+from ..domain.legal import LegalRegister
 from ..domain.rules import SEVERITIES
 from .layout import BASIS, EDITABLE, EXPLANATION, ITEMS, REPEAT_FACTOR, RULES, SCORING, SECTIONS, \
     SEVERITY_FACTOR, SEVERITY_LABELS, VERSION, VERSION_OWNER, WEIGHT, Column, Sheet
-from .versions import read_yaml, version_files
+from .rebase import Rebase
+from .versions import version_files
 
 VN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 PROBLEM_LINE = re.compile(r"^(?P<path>[^:]+?)(?::(?P<line>\d+))?: (?P<message>.*)$", re.S)
@@ -66,6 +68,7 @@ class Draft:
     checklist_yaml: str
     rules_yaml: str
     catalog: Catalog = field(repr=False, compare=False)
+    left_out: tuple[str, ...] = ()  # what rebasing onto the earliest start left out, in words
 
     @property
     def file_name(self) -> str:
@@ -86,8 +89,17 @@ class ImportResult:
     problems: tuple[Problem, ...]
 
 
-def import_workbook(source: Path | str | IO[bytes], root: Path | str) -> ImportResult:
-    """Read a criteria workbook into a draft version of the catalog in `root`, or list every problem."""
+def import_workbook(source: Path | str | IO[bytes], root: Path | str, stored: Iterable[StoredVersion] = (), *,
+                    numbered: Callable[[str, int], int] | None = None,
+                    earliest: Callable[[str], dt.date] | None = None,
+                    register: LegalRegister | None = None) -> ImportResult:
+    """Read a criteria workbook into a draft version of the catalog in `root` (with the `stored` versions
+    beside it), or list every problem.
+
+    `numbered(id, number in the workbook)` numbers the draft (published versions are never replaced);
+    `earliest(id)` is the first day it may start (today or later, for a version to publish): a workbook
+    dated earlier is rebased onto that day against `register`, and what that leaves out is listed.
+    """
     try:
         book = load_workbook(source, data_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a file that is not a workbook
@@ -96,14 +108,23 @@ def import_workbook(source: Path | str | IO[bytes], root: Path | str) -> ImportR
     if reader.misshapen:
         return ImportResult(None, reader.sorted())
     head = reader.version()
-    checklist_yaml, rules_yaml = reader.draft(head)  # every cell is read, even when the version has no name
+    if numbered is not None and head["id"] and isinstance(head["version"], int):
+        head["version"] = numbered(head["id"], head["version"])
+    rebase = None
+    start = earliest(head["id"]) if earliest is not None and head["id"] else None
+    if start is not None and register is not None and head["effective_from"] is not None \
+            and head["effective_from"] < start:
+        head["effective_from"] = start
+        rebase = Rebase(start, register)
+    checklist_yaml, rules_yaml = reader.draft(head, rebase)  # every cell is read, even when the version has no name
     catalog = None
     if head["id"] and isinstance(head["version"], int):
-        catalog = _validate(Path(root), head, checklist_yaml, rules_yaml, reader)
+        catalog = _validate(Path(root), tuple(stored), head, checklist_yaml, rules_yaml, reader)
     problems = reader.sorted()
     if problems or catalog is None:
         return ImportResult(None, problems)
-    return ImportResult(Draft(head["id"], head["version"], checklist_yaml.text, rules_yaml.text, catalog), ())
+    return ImportResult(Draft(head["id"], head["version"], checklist_yaml.text, rules_yaml.text, catalog,
+                              tuple(rebase.left_out) if rebase else ()), ())
 
 
 # --------------------------------------------------------------------------- reading cells
@@ -243,9 +264,12 @@ class _Reader:
                 "effective_from": row.date("effective_from"), "effective_to": row.date("effective_to"),
                 "row": row.at}
 
-    def draft(self, head: dict[str, Any]) -> tuple["_Yaml", "_Yaml"]:
+    def draft(self, head: dict[str, Any], rebase: Rebase | None = None) -> tuple["_Yaml", "_Yaml"]:
         rules = [self._rule(row) for row in self.rows[RULES.title]]
         basis = self._basis({rule.data["id"] for rule in rules if rule.data.get("id")})
+        items = self._items()
+        if rebase is not None:
+            rules, basis, items = _rebased(rebase, rules, basis, items)
         checklist = _Yaml()
         origin = (VERSION, head["row"])
         checklist.line("# Bản nháp đọc từ bảng tính tiêu chí; kiểm tra bằng: flask --app inspect_app catalog check")
@@ -258,7 +282,6 @@ class _Reader:
         for key, value in self._scoring().items():
             checklist.pair("  ", key, value, (SCORING, None))
         checklist.line("sections:")
-        items = self._items()
         for row in self.rows[SECTIONS.title]:
             code = row.text("code")
             section = {"code": code, "papi": row.number("papi", whole=True), "title": row.text("title")}
@@ -371,6 +394,35 @@ class _Reader:
         return scoring
 
 
+def _rebased(rebase: Rebase, rules: list["_Block"], basis: dict[str, list["_Block"]],
+             items: dict[str, list["_Block"]]):
+    """The rows rebased onto the draft's start (see criteria.rebase), each kept with its sheet row."""
+    dropped: set[str] = set()
+    kept_items = {}
+    for section, blocks in items.items():
+        kept_items[section] = []
+        for block in blocks:
+            if rebase.keeps_item(block.data):
+                kept_items[section].append(_Block(rebase.cleared(block.data, rebase.start), block.origin))
+            else:
+                dropped.add(block.data.get("code"))
+    kept_rules, judged = [], {VERSION_OWNER: rebase.start}
+    for block in rules:
+        if rebase.keeps_rule(block.data, dropped):
+            judged[block.data.get("id")] = rebase.judged_from(block.data)
+            kept_rules.append(_Block(rebase.cleared(block.data, judged[block.data.get("id")]), block.origin))
+    kept_basis: dict[str, list[_Block]] = {}
+    for owner, blocks in basis.items():
+        if owner not in judged:
+            continue
+        name = "phiên bản" if owner == VERSION_OWNER else f"luật {owner}"
+        for block in blocks:
+            citation = rebase.citation(name, block.data, judged[owner])
+            if citation is not None:
+                kept_basis.setdefault(owner, []).append(_Block(citation, block.origin))
+    return kept_rules, kept_basis, kept_items
+
+
 # --------------------------------------------------------------------------- writing YAML that remembers its rows
 
 Origin = tuple[Sheet, int | None]
@@ -436,16 +488,19 @@ def _key(key: Any) -> str:
 # --------------------------------------------------------------------------- the one validator
 
 
-def _validate(root: Path, head: dict[str, Any], checklist: _Yaml, rules: _Yaml, reader: _Reader) -> Catalog | None:
-    """Load a copy of the catalog with this version's files replaced; report its problems at their rows."""
+def _validate(root: Path, stored: tuple[StoredVersion, ...], head: dict[str, Any], checklist: _Yaml, rules: _Yaml,
+              reader: _Reader) -> Catalog | None:
+    """Load a copy of the catalog (its folder and the stored versions) with this version in place of any of
+    the same number; report the loader's problems at the draft's rows."""
     with tempfile.TemporaryDirectory(prefix="draft-") as tmp:
         folder = Path(tmp)
         for part in ("checklists", "rules"):
             shutil.copytree(root / part, folder / part)
+        for version in stored:
+            Draft(version.checklist_id, version.version, version.checklist_yaml, version.rules_yaml, None).write(folder)
         for old in version_files(folder, head["id"], head["version"]):
             if old is not None:
                 old.unlink()
-        _close_earlier_versions(folder, head)
         name = f"{head['id']}-v{head['version']}.yaml"
         drafts = {folder / "checklists" / name: checklist, folder / "rules" / name: rules}
         for path, text in drafts.items():
@@ -459,22 +514,6 @@ def _validate(root: Path, head: dict[str, Any], checklist: _Yaml, rules: _Yaml, 
                 if (problem.sheet, problem.row, problem.column) not in found or problem.column is None:
                     reader.add(problem)
             return None
-
-
-def _close_earlier_versions(folder: Path, head: dict[str, Any]) -> None:
-    """A new version ends the one in force before it the day before it starts, as publishing will."""
-    start = head["effective_from"]
-    if start is None:
-        return
-    for path in (folder / "checklists").glob("*.yaml"):
-        data = read_yaml(path)
-        if data.get("id") != head["id"] or not isinstance(data.get("effective_from"), dt.date):
-            continue
-        end = data.get("effective_to")
-        if data["effective_from"] < start and (end is None or end >= start):
-            text = path.read_text(encoding="utf-8")
-            closed = re.sub(r"^effective_to:.*$", f"effective_to: {start - dt.timedelta(days=1)}", text, flags=re.M)
-            path.write_text(closed, encoding="utf-8")
 
 
 def _located(line: str, folder: Path, drafts: dict[Path, _Yaml], reader: _Reader) -> Problem:

@@ -26,3 +26,8 @@ def version_files(root: Path, checklist_id: str, version: int) -> tuple[Path | N
 
 def _names(data: Any, id_key: str) -> tuple[Any, Any] | None:
     return (data.get(id_key), data.get("version")) if isinstance(data, dict) else None
+
+
+def dump_yaml(data: Any) -> str:
+    """Catalog data as YAML text the catalog reads back the same (dates bare, Vietnamese as typed)."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120)

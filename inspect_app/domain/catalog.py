@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -23,10 +23,12 @@ from .conditions import ConditionError, compile_condition
 from .deadlines import CalendarError, DeadlinePolicy, WorkingCalendar
 from .legal import Article, Citation, Instrument, LegalRegister
 from .periods import Period, uncovered_days
+from .risk import RiskWeights, RiskWeightsError
 from .rules import INSPECTION_DATE, KINDS, MEASURES, PREVIOUS_MONTH, SEVERITIES, Rule, RuleSet, first_day_of_previous_month
 
 CALENDAR_FILE = "calendar.yaml"
 LEGAL_FILE = "legal.yaml"
+RISK_FILE = "risk.yaml"  # the plans' risk weights (domain.risk)
 CROSS_CUTTING_CODE = re.compile(r"^[A-Z]-\d{2}$")
 ITEM_CODE = re.compile(r"^[A-Z]{2}-\d{2}$")
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -50,6 +52,27 @@ class CatalogError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class UnknownVersion(LookupError):
+    """A stored inspection names a checklist version this catalog has not loaded."""
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A checklist version kept outside the catalog folder (made by the department, kept in the database):
+    the text of its checklist file and of its rules file, loaded and validated like the folder's files."""
+
+    checklist_id: str
+    version: int
+    checklist_yaml: str
+    rules_yaml: str
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """How problems name its two texts: like files, under a "CSDL:" (database) prefix."""
+        name = f"{self.checklist_id}-v{self.version}.yaml"
+        return f"CSDL:checklists/{name}", f"CSDL:rules/{name}"
 
 
 class _Node(dict):
@@ -89,9 +112,9 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 
 class _Problems:
-    """Collects problems for one file."""
+    """Collects problems for one file (a path, or the name of a version stored in the database)."""
 
-    def __init__(self, path: Path, sink: list[str]):
+    def __init__(self, path: Path | str, sink: list[str]):
         self.path, self.sink = path, sink
 
     def add(self, node: Any, message: str) -> None:
@@ -105,17 +128,21 @@ def _read_yaml(path: Path, problems: list[str]) -> Any:
     except UnicodeDecodeError:
         problems.append(f"{path}: tệp không phải văn bản UTF-8")
         return None
+    return _parse_yaml(text, path, problems)
+
+
+def _parse_yaml(text: str, name: Path | str, problems: list[str]) -> Any:
     loader = _LineLoader(text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()
     except yaml.YAMLError as error:
-        problems.append(f"{path}: lỗi cú pháp YAML: {error}")
+        problems.append(f"{name}: lỗi cú pháp YAML: {error}")
         return None
     finally:
         loader.dispose()
     for line, message in loader.duplicates:
-        problems.append(f"{path}:{line}: {message}")
+        problems.append(f"{name}:{line}: {message}")
     return data
 
 
@@ -708,12 +735,14 @@ def _ruleset(data: Any, checklists: dict[str, list[Checklist]], register: LegalR
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every checklist version with its rules, the register of legal instruments and the calendar."""
+    """Every checklist version with its rules, the register of legal instruments, the calendar and the
+    risk weights of plans."""
 
     checklists: dict[str, tuple[Checklist, ...]]
     rulesets: dict[str, RuleSet]  # by checklist key, "papi-xa@2"
     register: LegalRegister
     calendar: WorkingCalendar
+    risk: RiskWeights | None = None
 
     def checklist_for(self, checklist_id: str, day: dt.date) -> Checklist | None:
         """The newest version of the checklist in force on `day`."""
@@ -725,7 +754,10 @@ class Catalog:
 
     def checklist_on(self, checklist_id: str, version: int, day: dt.date) -> Checklist:
         """A stored inspection's checklist: its version, with the items in force on its date."""
-        return self.checklist(checklist_id, version).on(day)
+        found = self.checklist(checklist_id, version)
+        if found is None:  # published by another worker since this catalog was loaded
+            raise UnknownVersion(f"{checklist_id}@{version}")
+        return found.on(day)
 
     def inspection_days(self, today: dt.date) -> tuple[dt.date, dt.date]:
         """The dates an inspection (or a dashboard's "as of") may bear: from the day the first checklist came
@@ -757,45 +789,55 @@ class Catalog:
         return self.register.unverified()
 
 
-def load_catalog(root: Path | str) -> Catalog:
-    """Load and validate `root`/checklists and `root`/rules; raise CatalogError listing every problem."""
+def load_catalog(root: Path | str, stored: Iterable[StoredVersion] = ()) -> Catalog:
+    """Load and validate `root`/checklists and `root`/rules, and the `stored` versions beside them;
+    raise CatalogError listing every problem."""
     root = Path(root)
+    stored = tuple(stored)
     problems: list[str] = []
     legal = root / "rules" / LEGAL_FILE
     register = _register(_read_yaml(legal, problems), _Problems(legal, problems)) if legal.is_file() else None
     if register is None:
         problems.append(f"{legal}: không có sổ đăng ký văn bản pháp luật")
         register = LegalRegister({})
-    checklists: dict[str, list[Checklist]] = {}
-    files = sorted((root / "checklists").glob("*.yaml"))
-    if not files:
+    checklist_files = sorted((root / "checklists").glob("*.yaml"))
+    if not checklist_files:
         problems.append(f"{root / 'checklists'}: không có tệp checklist nào (*.yaml)")
-    for path in files:
-        p = _Problems(path, [])
-        checklist = _checklist(_read_yaml(path, p.sink), register, p)
+    checklist_texts = [(path, lambda sink, path=path: _read_yaml(path, sink)) for path in checklist_files]
+    checklist_texts += [(v.names[0], lambda sink, v=v: _parse_yaml(v.checklist_yaml, v.names[0], sink)) for v in stored]
+    checklists: dict[str, list[Checklist]] = {}
+    for name, read in checklist_texts:
+        p = _Problems(name, [])
+        checklist = _checklist(read(p.sink), register, p)
         problems.extend(p.sink)
         if checklist is None:
             continue
         if any(c.version == checklist.version for c in checklists.get(checklist.id, [])):
-            problems.append(f"{path}: checklist {checklist.key} bị trùng id và phiên bản")
+            problems.append(f"{name}: checklist {checklist.key} bị trùng id và phiên bản")
             continue
         checklists.setdefault(checklist.id, []).append(checklist)
+    rule_texts = [(path, lambda sink, path=path: _read_yaml(path, sink))
+                  for path in sorted((root / "rules").glob("*.yaml")) if path.name not in (CALENDAR_FILE, LEGAL_FILE, RISK_FILE)]
+    rule_texts += [(v.names[1], lambda sink, v=v: _parse_yaml(v.rules_yaml, v.names[1], sink)) for v in stored]
     rulesets: dict[str, RuleSet] = {}
-    for path in sorted((root / "rules").glob("*.yaml")):
-        if path.name in (CALENDAR_FILE, LEGAL_FILE):
-            continue
-        p = _Problems(path, problems)
-        ruleset = _ruleset(_read_yaml(path, problems), checklists, register, p)
+    for name, read in rule_texts:
+        p = _Problems(name, problems)
+        ruleset = _ruleset(read(problems), checklists, register, p)
         if ruleset is None:
             continue
         if ruleset.key in rulesets:
-            problems.append(f"{path}: checklist {ruleset.key} đã có tệp luật {rulesets[ruleset.key].source}")
+            problems.append(f"{name}: checklist {ruleset.key} đã có tệp luật {rulesets[ruleset.key].source}")
         rulesets[ruleset.key] = ruleset
     calendar = None
     try:
         calendar = WorkingCalendar.from_file(root / "rules" / CALENDAR_FILE)
     except CalendarError as error:
         problems.extend(f"{error.path}: {problem}" for problem in error.problems)
+    risk = None
+    try:
+        risk = RiskWeights.from_file(root / "rules" / RISK_FILE)
+    except RiskWeightsError as error:
+        problems.extend(str(error).splitlines())
     for versions in checklists.values():
         for checklist in versions:
             if checklist.key not in rulesets:
@@ -803,15 +845,28 @@ def load_catalog(root: Path | str) -> Catalog:
     _check_versions(checklists, root, problems)
     if problems:
         raise CatalogError(problems)
-    return Catalog({k: tuple(sorted(v, key=lambda c: c.version)) for k, v in checklists.items()}, rulesets,
-                   register, calendar)
+    return Catalog({k: _superseded(v) for k, v in checklists.items()}, rulesets, register, calendar, risk)
 
 
 def _check_versions(checklists: dict[str, list[Checklist]], root: Path, problems: list[str]) -> None:
-    """Versions of one checklist follow each other: no two in force on the same day."""
+    """Versions of one checklist follow each other: no two in force on the same day. A version with no end
+    is superseded by the next one from its start (see _superseded); one with an end must end before it."""
     for checklist_id, versions in checklists.items():
-        ordered = sorted(versions, key=lambda c: c.effective_from)
+        ordered = sorted(versions, key=lambda c: (c.effective_from, c.version))
         for earlier, later in zip(ordered, ordered[1:]):
-            if earlier.effective_to is None or earlier.effective_to >= later.effective_from:
+            if later.version < earlier.version:
+                problems.append(f"{root / 'checklists'}: {later.key} bắt đầu ngày {later.effective_from:%d/%m/%Y}, "
+                                f"sau {earlier.key}; phiên bản sau phải có số lớn hơn")
+            elif earlier.effective_from == later.effective_from or (
+                    earlier.effective_to is not None and earlier.effective_to >= later.effective_from):
                 problems.append(f"{root / 'checklists'}: {earlier.key} và {later.key} cùng có hiệu lực từ ngày "
                                 f"{later.effective_from:%d/%m/%Y}; phiên bản trước phải kết thúc trước đó")
+
+
+def _superseded(versions: list[Checklist]) -> tuple[Checklist, ...]:
+    """The versions in order, each open-ended one closed the day before the next one starts: a version
+    published by the department supersedes the shipped one in force, whose file says no end."""
+    ordered = sorted(versions, key=lambda c: c.version)
+    return tuple(replace(earlier, effective_to=later.effective_from - dt.timedelta(days=1))
+                 if earlier.effective_to is None else earlier for earlier, later in zip(ordered, ordered[1:])) \
+        + tuple(ordered[-1:])

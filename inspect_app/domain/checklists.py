@@ -140,6 +140,10 @@ class Item:
     def answer_type(self) -> "AnswerType":
         return ANSWER_TYPES[self.type]
 
+    def sample_answer(self, day: dt.date, villages: int) -> Any:
+        """A valid answer for an inspection on `day` of a commune with `villages` (see AnswerType.sample)."""
+        return villages if self.part_of == "villages" else self.answer_type.sample(self, day)
+
     def load(self, stored: Any) -> Any:
         """An answer stored after validation, back as a domain value: converted, not validated again."""
         if stored is None or stored == NOT_APPLICABLE:
@@ -173,6 +177,11 @@ class AnswerType:
     def parse(self, item: Item, value: Any) -> Any:
         raise NotImplementedError
 
+    def sample(self, item: Item, day: dt.date) -> Any:
+        """A valid answer (JSON form) from the item's type and limits alone, for demo data, sample minutes and
+        test fixtures that know nothing else about the item; valid, not necessarily without a finding."""
+        raise NotImplementedError
+
     def display(self, item: Item, value: Any) -> str:
         return str(value)
 
@@ -188,6 +197,9 @@ class AnswerType:
 
 class YesNo(AnswerType):
     name = "yesno"
+
+    def sample(self, item, day):
+        return YES
     labels = {YES: "Có", NO: "Không"}
 
     def parse(self, item, value):
@@ -202,6 +214,9 @@ class YesNo(AnswerType):
 
 class Integer(AnswerType):
     name = "int"
+
+    def sample(self, item, day):
+        return 0 if item.min is None else int(item.min)
 
     def parse(self, item, value):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -220,6 +235,9 @@ class Integer(AnswerType):
 
 class Percent(AnswerType):
     name = "pct"
+
+    def sample(self, item, day):
+        return 100.0 if item.max is None else float(min(100, item.max))
 
     def parse(self, item, value):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -241,6 +259,9 @@ class Percent(AnswerType):
 
 class Date(AnswerType):
     name = "date"
+
+    def sample(self, item, day):
+        return (day - dt.timedelta(days=1)).isoformat()
 
     def parse(self, item, value):
         day = parse_iso_date(value)
@@ -265,6 +286,9 @@ class Date(AnswerType):
 class Choices(AnswerType):
     name = "choice"
 
+    def sample(self, item, day):
+        return item.choices[0].value
+
     def parse(self, item, value):
         values = [c.value for c in item.choices]
         if value not in values:
@@ -279,6 +303,9 @@ class Choices(AnswerType):
 class Text(AnswerType):
     name = "text"
     max_length = 4000
+
+    def sample(self, item, day):
+        return "Không có ghi chú."
 
     def parse(self, item, value):
         if not isinstance(value, str):

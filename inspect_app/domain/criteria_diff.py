@@ -11,13 +11,13 @@ criteria workbook uses, passed in by the caller so that the domain keeps no seco
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from .checklists import Checklist, Item, format_vn_date
 from .conditions import ConditionError, describe_condition
 from .legal import Citation
-from .rules import Rule, RuleSet, first_day_of_previous_month
+from .rules import PREVIOUS_MONTH, Rule, RuleSet, first_day_of_previous_month
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 FROM_VERSION = "theo phiên bản"  # a date an item or rule takes from its version
@@ -70,6 +70,28 @@ class _Side:
 
     def __init__(self, checklist: Checklist, ruleset: RuleSet):
         self.checklist, self.rules = checklist, {rule.id: rule for rule in ruleset.rules}
+
+
+def as_from(checklist: Checklist, ruleset: RuleSet, day: dt.date) -> tuple[Checklist, RuleSet]:
+    """A version as it stands from `day` on, to compare with a draft that starts then (criteria.rebase left
+    out of the draft what ended before it): items, rules and citations that ended before are dropped, and
+    dates on or before `day` read as the version's own, which now starts on `day`."""
+    def item_from(item: Item) -> Item:
+        return replace(item, effective_from=None) if item.effective_from and item.effective_from <= day else item
+
+    sections = tuple(replace(s, items=tuple(item_from(i) for i in s.items
+                                            if i.effective_to is None or i.effective_to >= day))
+                     for s in checklist.sections)
+    rules = []
+    for rule in ruleset.rules:
+        judged = first_day_of_previous_month(day) if rule.measures == PREVIOUS_MONTH else day
+        if rule.effective_to is not None and rule.effective_to < judged:
+            continue
+        basis = tuple(c for c in rule.legal_basis if c.effective_to is None or c.effective_to >= judged)
+        rules.append(replace(rule, effective_from=max(rule.effective_from, judged), legal_basis=basis))
+    basis = tuple(c for c in checklist.basis if c.effective_to is None or c.effective_to >= day)
+    return (replace(checklist, effective_from=day, basis=basis, sections=sections),
+            replace(ruleset, rules=tuple(rules)))
 
 
 def diff_versions(old: Checklist, old_rules: RuleSet, new: Checklist, new_rules: RuleSet,

@@ -5,6 +5,9 @@ this adapter confines it:
 
 - one engine per process (`get_engine()`), never one per Flask app: ruleset names are global to
   the process, registering a name twice raises, and hosts are never freed;
+- at most MAX_RULESETS rulesets registered, the least recently used deleted from durable (its
+  host never frees one itself, and each holds about 1.3 MB: every criteria draft tried would
+  otherwise stay in the worker until it restarts); a deleted one is registered again when used;
 - a host without the background timer threads, which touch session state outside any lock and
   segfault when states are deleted;
 - facts, not events; a fresh session id per evaluation; `delete_state` in `finally`; one lock
@@ -32,13 +35,17 @@ import hashlib
 import json
 import threading
 import uuid
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import durable_rules_engine
 from durable import engine as durable
 
 from ..domain.rules import INSPECTION_DATE, PREVIOUS_MONTH, Rule, RuleSet, first_day_of_previous_month
 
+MAX_RULESETS = 16  # the catalog's versions and the drafts being tried; more are deleted, least recently used first
 SENTINEL_RULE = "__sentinel__"
 SENTINEL_FACT = {"t": "__sentinel__"}
 # Each fact carries, as ordinals, the days a rule may be judged on (Rule.measures).
@@ -130,8 +137,8 @@ class RuleEngine:
     def __init__(self) -> None:
         self._host = _TimerlessHost()
         self._lock = threading.Lock()
-        self._names: dict[str, Screen] = {}
-        self._by_object: dict[int, tuple[RuleSet, str]] = {}
+        self._names: OrderedDict[str, Screen] = OrderedDict()  # registered, least recently used first
+        self._by_object: dict[int, tuple[weakref.ref, str]] = {}
         self._firings: list[Firing] = []
         self._errors: list[BaseException] = []
         self._session: str | None = None
@@ -141,21 +148,37 @@ class RuleEngine:
         """Register a ruleset under a name derived from its content; reuse it when seen before.
 
         The name is remembered per ruleset object (compiling and hashing 60 rules costs more
-        than an evaluation); the object is kept alive with it so that its id is never reused.
+        than an evaluation) through a weak reference, so a draft's ruleset, tried and dropped,
+        is forgotten here when it is collected.
         """
         known = self._by_object.get(id(ruleset))
-        if known is not None and known[0] is ruleset:
-            return known[1]
-        compiled = {rule.id: compile_rule(rule) for rule in ruleset.rules}
-        digest = hashlib.sha256(json.dumps(compiled, sort_keys=True).encode()).hexdigest()[:16]
-        name = f"{ruleset.checklist}-{ruleset.version}-{digest}"
-        if name not in self._names:
-            definition = {rule_id: dict(body, run=self._action(rule_id)) for rule_id, body in compiled.items()}
-            definition[SENTINEL_RULE] = {"all": [{"m": {"t": SENTINEL_FACT["t"]}}], "run": self._action(SENTINEL_RULE)}
-            self._host.register_rulesets({name: definition})
-            self._names[name] = Screen(compiled)
-        self._by_object[id(ruleset)] = (ruleset, name)
+        compiled = None
+        if known is not None and known[0]() is ruleset:
+            name = known[1]
+        else:
+            compiled = {rule.id: compile_rule(rule) for rule in ruleset.rules}
+            digest = hashlib.sha256(json.dumps(compiled, sort_keys=True).encode()).hexdigest()[:16]
+            name = f"{ruleset.checklist}-{ruleset.version}-{digest}"
+            key = id(ruleset)
+            self._by_object[key] = (weakref.ref(ruleset, lambda _, key=key: self._by_object.pop(key, None)), name)
+        if name in self._names:
+            self._names.move_to_end(name)
+            return name
+        compiled = compiled or {rule.id: compile_rule(rule) for rule in ruleset.rules}
+        definition = {rule_id: dict(body, run=self._action(rule_id)) for rule_id, body in compiled.items()}
+        definition[SENTINEL_RULE] = {"all": [{"m": {"t": SENTINEL_FACT["t"]}}], "run": self._action(SENTINEL_RULE)}
+        self._host.register_rulesets({name: definition})
+        self._names[name] = Screen(compiled)
+        while len(self._names) > MAX_RULESETS:
+            self._unregister(next(iter(self._names)))
         return name
+
+    def _unregister(self, name: str) -> None:
+        """Delete a ruleset from durable (no state of it is left: each evaluation deletes its own)."""
+        ruleset = self._host._ruleset_directory.pop(name)
+        self._host._ruleset_list.remove(ruleset)
+        durable_rules_engine.delete_ruleset(ruleset._handle)
+        del self._names[name]
 
     def _action(self, rule_id: str):
         def record(closure) -> None:
@@ -199,8 +222,13 @@ class RuleEngine:
 
     @property
     def registered(self) -> int:
-        """How many distinct rulesets this process has registered (they are never freed)."""
+        """How many distinct rulesets durable holds in this process now (at most MAX_RULESETS)."""
         return len(self._names)
+
+    @property
+    def remembered(self) -> int:
+        """How many ruleset objects this engine remembers a name for (each one still alive)."""
+        return len(self._by_object)
 
 
 _engine: RuleEngine | None = None

@@ -62,7 +62,11 @@ def sample_minutes(root: Path | None = None, *, draft: bool = True) -> MinutesDa
     from ..evaluation import PROJECT_ROOT, cached_catalog, evaluate_input
 
     catalog = cached_catalog(root or PROJECT_ROOT)
-    evaluation = evaluate_input(parse_document(evaluation_document(), catalog), catalog)
+    document = evaluation_document()
+    in_force = catalog.checklist_for("papi-xa", INSPECTION_DATE).on(INSPECTION_DATE)
+    for code, item in in_force.items.items():  # an item added since these answers were written
+        document["answers"].setdefault(code, item.sample_answer(INSPECTION_DATE, document["commune"]["villages"]))
+    evaluation = evaluate_input(parse_document(document, catalog), catalog)
     checklist = evaluation.inspection.checklist
     scores, total = score_lines(checklist, evaluation.scores)
     record = json.dumps(evaluation.to_contract(), ensure_ascii=False, sort_keys=True).encode()

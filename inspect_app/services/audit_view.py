@@ -49,9 +49,18 @@ ACTION_LABELS = {
     "carry_forward": "Chuyển việc khắc phục sang bản sửa đổi",
     "close_action": "Đóng việc khắc phục (không còn áp dụng)",
     "seed_demo": "Tạo dữ liệu mẫu",
+    "import_criteria": "Tải lên bản nháp bảng tiêu chí",
+    "publish_criteria": "Ban hành phiên bản bảng tiêu chí",
+    "delete_criteria": "Xóa bản nháp bảng tiêu chí",
+    "create_plan": "Lập kế hoạch kiểm tra",
+    "schedule": "Đưa xã, phường vào kế hoạch kiểm tra",
+    "move": "Dời lịch kiểm tra dự kiến",
+    "cancel": "Hủy lịch kiểm tra dự kiến",
+    "start": "Bắt đầu cuộc kiểm tra theo kế hoạch",
 }
 ENTITY_LABELS = {"inspection": "Phiếu kiểm tra", "remediation": "Việc khắc phục", "user": "Tài khoản",
-                 "team": "Đoàn kiểm tra"}
+                 "team": "Đoàn kiểm tra", "criteria_version": "Phiên bản bảng tiêu chí",
+                 "inspection_plan": "Kế hoạch kiểm tra", "planned_inspection": "Lịch kiểm tra dự kiến"}
 # Every key a service records, by action when one key means different things in different actions.
 FIELD_LABELS = {
     "commune": "Xã, phường",
@@ -104,6 +113,18 @@ FIELD_LABELS = {
     "code": "Mã phát hiện",
     "status": "Trạng thái",
     "deadline": "Hạn khắc phục",
+    # criteria versions (services.criteria_versions)
+    "checklist": "Bộ tiêu chí",
+    "version": "Phiên bản",
+    "file": "Tệp bảng tính",
+    "replaced": "Thay bản nháp cùng số",
+    "effective_from": "Có hiệu lực từ ngày",
+    # inspection plans (services.plans)
+    "number": "Số kế hoạch",
+    "period": "Thời gian của kế hoạch",
+    "teams": "Các đoàn kiểm tra",
+    "plan": "Kế hoạch",
+    "window": "Thời gian dự kiến",
 }
 INSPECTION_KEYS = ("replaces", REINSPECTION_KEY, "from_inspection", "to_inspection", "inspection")
 ACTION_FIELD_LABELS = {("verify", "evidence"): "Số minh chứng đã gửi"}
@@ -382,6 +403,9 @@ def _target(entry: AuditEntry, context: Context) -> Target:
     if entry.entity == "user" and entry.entity_id in context.users:
         user = context.users[entry.entity_id]
         return Target(kind, f"{user.full_name} ({user.username})", None, history)
+    if entry.entity == "criteria_version" and {"checklist", "version"} <= set(entry.details):
+        link = Link("criteria.draft", {"version_id": entry.entity_id}) if context.viewer.role == "admin" else None
+        return Target(kind, f"{entry.details['checklist']} phiên bản {entry.details['version']}", link, history)
     gone = " (không còn)" if entry.entity in ENTITY_LABELS else ""  # a kind this page knows, but not found
     return Target(kind, f"số {entry.entity_id}{gone}", None, history)
 
@@ -485,7 +509,20 @@ FORMATTERS: dict[str, Formatter] = {
     "communes": lambda v, e, c: Value("tất cả" if v is None else readable(v)),
     "copies": lambda v, e, c: Value(f"{v} bản") if isinstance(v, int) else plain(v),
     "taken_at_source": lambda v, e, c: Value(PHOTO_TIME_SOURCES[v]),
+    "effective_from": lambda v, e, c: Value(vn_day(v)),
+    "period": lambda v, e, c: _days(v),
+    "window": lambda v, e, c: _days(v),
 }
+
+
+def _days(value: Any) -> Value:
+    """A plan's period or a planned window ([start, end]), or a move of one ({"from": …, "to": …})."""
+    def span(days: Any) -> str:
+        return f"{vn_day(days[0])} – {vn_day(days[1])}" if isinstance(days, list) and len(days) == 2 else readable(days)
+
+    if isinstance(value, dict) and {"from", "to"} <= set(value):
+        return Value(f"{span(value['from'])} → {span(value['to'])}")
+    return Value(span(value))
 
 
 def value_of(key: str, value: Any, entry: AuditEntry, context: Context) -> Value:

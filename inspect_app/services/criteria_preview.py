@@ -1,10 +1,12 @@
-"""Try an edited criteria workbook before anything is saved: its problems, or its differences from the
-version in force and what it would change in the last year's finalised inspections (a dry run).
+"""Try a draft criteria version: its differences from the version in force and what it would change in
+the last year's finalised inspections (a dry run).
 
-Nothing is stored. The dry run asks "what if these answers had been judged by the draft": each
+Nothing is written. The dry run asks "what if the draft replaced the version in force": each
 finalised inspection of the same checklist is evaluated twice with the same inputs (its stored
-answers, its photos, its previous inspection's findings as they stand now), once by the version it
-was finalised with and once by the draft, as if the draft had been in force on its date.
+answers, its photos, its previous inspection's findings as they stand now), once by the version in
+force as it stands from the draft's start and once by the draft, each as if in force on the
+inspection's date. So only the department's own changes show, not what ended before the draft
+starts (left out of both), nor the differences between the versions the inspections were made with.
 """
 from __future__ import annotations
 
@@ -13,25 +15,22 @@ import io
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..criteria.importer import Draft, Problem, import_workbook
 from ..criteria.layout import DUE_LABELS, KIND_LABELS, MEASURE_LABELS, SEVERITY_LABELS, TYPE_LABELS
 from ..domain.assessment import stored_input
 from ..domain.catalog import Catalog
 from ..domain.checklists import AnswerError, Checklist
-from ..domain.criteria_diff import CriteriaDiff, diff_versions, version_days
+from ..domain.criteria_diff import CriteriaDiff, as_from, diff_versions, version_days
 from ..domain.rules import Finding, RuleSet
 from ..evaluation import evaluate_input
-from ..models import FINALISED, Inspection, User
-from . import Forbidden, Invalid
-from .inspections import evaluate_inspection, evidence_of
+from ..models import FINALISED, Inspection
+from . import Invalid
+from .inspections import evidence_of
 from .previous import previous_of
-from .transactions import transaction
 
 MAX_WORKBOOK_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a workbook is a zip: refuse one that unpacks to far more than it weighs
@@ -66,41 +65,31 @@ class DryRun:
 
 
 @dataclass(frozen=True)
-class Preview:
-    """Either the workbook's problems, or the draft with its differences and its dry run."""
+class Comparison:
+    """A draft beside the version in force: its differences and its dry run."""
 
-    problems: tuple[Problem, ...]
-    draft: Draft | None = None
-    checklist: Checklist | None = None  # the draft's version
-    current: Checklist | None = None  # the version in force it is compared with
-    diff: CriteriaDiff | None = None
-    dry_run: DryRun | None = None
+    checklist: Checklist  # the draft's version
+    current: Checklist | None  # the version in force it is compared with
+    diff: CriteriaDiff | None
+    dry_run: DryRun
 
 
-def require_admin(actor: User) -> None:
-    """Only administrators try criteria drafts: the page and the upload alike."""
-    if actor.role != "admin":
-        raise Forbidden("Chỉ quản trị viên được thử bảng tiêu chí sửa đổi.")
+def compare(session: Session, catalog: Catalog, draft_catalog: Catalog, checklist: Checklist,
+            today: dt.date) -> Comparison:
+    """The draft `checklist` (loaded in `draft_catalog`) against the version in force on `today`, and run
+    over the finalised inspections of the year up to `today`. Reads only."""
+    rules = draft_catalog.ruleset(checklist)
+    current = catalog.checklist_for(checklist.id, today) or catalog.latest(checklist.id)
+    diff = None
+    if current is not None:
+        old, old_rules = current, catalog.ruleset(current)
+        if current.effective_from < checklist.effective_from:  # what ended before the draft starts is not a change
+            old, old_rules = as_from(current, old_rules, checklist.effective_from)
+        diff = diff_versions(old, old_rules, checklist, rules, LABELS)
+    return Comparison(checklist, current, diff, dry_run(session, catalog, draft_catalog, checklist, today))
 
 
-@transaction(retry=False)
-def preview_workbook(session: Session, catalog: Catalog, actor: User, upload: BinaryIO, root: Path | str,
-                     today: dt.date) -> Preview:
-    """Read an uploaded workbook; with no problem, compare it with the version in force on `today` and run it
-    over the finalised inspections of the year up to `today`. Administrators only; nothing is written."""
-    require_admin(actor)
-    result = import_workbook(io.BytesIO(_workbook_bytes(upload)), root)
-    if result.draft is None:
-        return Preview(result.problems)
-    draft = result.draft
-    checklist = draft.catalog.checklist(draft.checklist_id, draft.version)
-    rules = draft.catalog.ruleset(checklist)
-    current = catalog.checklist_for(draft.checklist_id, today) or catalog.latest(draft.checklist_id)
-    diff = diff_versions(current, catalog.ruleset(current), checklist, rules, LABELS) if current else None
-    return Preview((), draft, checklist, current, diff, dry_run(session, catalog, draft.catalog, checklist, today))
-
-
-def _workbook_bytes(upload: BinaryIO) -> bytes:
+def workbook_bytes(upload: BinaryIO) -> bytes:
     """The upload, if it is a workbook by its content (a zip within the size limits), else Invalid."""
     data = upload.read(MAX_WORKBOOK_BYTES + 1)
     if len(data) > MAX_WORKBOOK_BYTES:
@@ -119,10 +108,16 @@ def _workbook_bytes(upload: BinaryIO) -> bytes:
 
 def dry_run(session: Session, catalog: Catalog, draft_catalog: Catalog, checklist: Checklist,
             today: dt.date) -> DryRun:
-    """Judge the answers of the year's finalised inspections of the draft's checklist by the draft too."""
+    """Judge the answers of the year's finalised inspections of the draft's checklist by the version in force
+    (as from the draft's start) and by the draft."""
     since = today - dt.timedelta(days=DRY_RUN_DAYS)
-    rules = _as_in_force(checklist, draft_catalog.ruleset(checklist))
+    rules = as_in_force(checklist, draft_catalog.ruleset(checklist))
     judge = replace(draft_catalog, rulesets={checklist.key: rules})
+    current = catalog.checklist_for(checklist.id, today) or catalog.latest(checklist.id)
+    current_rules = catalog.ruleset(current)
+    if current.effective_from < checklist.effective_from:
+        current, current_rules = as_from(current, current_rules, checklist.effective_from)
+    judge_before = replace(catalog, rulesets={current.key: as_in_force(current, current_rules)})
     inspections = session.scalars(
         select(Inspection).options(selectinload(Inspection.answers), selectinload(Inspection.photos))
         .where(Inspection.status == FINALISED, Inspection.checklist_id == checklist.id,
@@ -133,8 +128,10 @@ def dry_run(session: Session, catalog: Catalog, draft_catalog: Catalog, checklis
     changed = dropped = 0
     for inspection in inspections:
         evidence, previous = evidence_of(inspection), previous_of(session, inspection).for_evaluation()
-        old = evaluate_inspection(catalog, inspection, evidence, previous).findings
         day = inspection.inspection_date
+        kept, _ = _fitting(current.on(day), inspection)
+        old = evaluate_input(stored_input(current.on(day), day, inspection.commune_code, inspection.villages,
+                                          kept, evidence, previous), judge_before).findings
         answers, rejected = _fitting(checklist.on(day), inspection)
         dropped += rejected
         new = evaluate_input(stored_input(checklist.on(day), day, inspection.commune_code, inspection.villages,
@@ -153,7 +150,7 @@ def dry_run(session: Session, catalog: Catalog, draft_catalog: Catalog, checklis
     return DryRun(since, today, len(inspections), changed, dropped, tuple(counts))
 
 
-def _as_in_force(checklist: Checklist, ruleset: RuleSet) -> RuleSet:
+def as_in_force(checklist: Checklist, ruleset: RuleSet) -> RuleSet:
     """The draft's rules as if the draft had been in force on any day: a rule that starts or ends with its
     version is opened at that end, while dates of a rule's own (a duty that starts in 2026) still hold."""
     def opened(rule):

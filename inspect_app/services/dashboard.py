@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from ..domain.catalog import Catalog
 from ..domain.checklists import Checklist
-from ..models import FINALISED, SUPERSEDED, AdminUnit, FindingRecord, Inspection, RemediationAction, User
+from ..models import (FINALISED, SUPERSEDED, AdminUnit, FindingRecord, Inspection, PlannedInspection,
+                      RemediationAction, User)
 from . import Forbidden, NotFound
 from .units import in_force
 
@@ -54,13 +55,19 @@ class Scope:
     district_code: str | None = None  # a commune seen by a district officer: only that district's rows
     inspector_id: int | None = None  # seen by an inspector: only their team's inspections and their own
     team_id: int | None = None
+    plan_id: int | None = None  # the summary report of a plan: only the inspections started from it
 
     def _viewer(self) -> list[Any]:
-        """Conditions on Inspection for an inspector's view (the rule of accounts.can_view)."""
+        """Conditions on Inspection for an inspector's view (the rule of accounts.can_view), and for a plan."""
+        conditions = []
+        if self.plan_id is not None:  # a revision of a planned inspection stands for it
+            started = select(PlannedInspection.inspection_id).where(PlannedInspection.plan_id == self.plan_id,
+                                                                    PlannedInspection.inspection_id.is_not(None))
+            conditions.append(or_(Inspection.id.in_(started), Inspection.replaces_id.in_(started)))
         if self.inspector_id is None:
-            return []
+            return conditions
         own = Inspection.created_by_id == self.inspector_id
-        return [own if self.team_id is None else or_(Inspection.team_id == self.team_id, own)]
+        return [*conditions, own if self.team_id is None else or_(Inspection.team_id == self.team_id, own)]
 
     def inspections(self) -> list[Any]:
         """Conditions on Inspection for this scope."""

@@ -57,6 +57,7 @@ from ..extensions import db
 from ..models import (FINALISED, SUPERSEDED, AdminUnit, Answer, AuditEntry, CommuneRep, FindingRecord, Inspection,
                       InspectionMember, Photo, RemediationAction, RemediationEvidence, User)
 from . import Invalid
+from .demo_plans import seed_plans
 from .remediation import STATUS_LABELS
 from .units import GROUP_KIND
 
@@ -365,7 +366,8 @@ class DemoSeeder:
     @staticmethod
     def _value(rng: random.Random, item: Item, fail: bool, villages: int, day: dt.date,
                answers: dict[str, Any]) -> Any:
-        """One answer that fails (or passes) its item's rule, consistent with the answers before it."""
+        """One answer that fails (or passes) its item's rule, consistent with the answers before it; an item
+        added since (a criterion is data only) gets a valid answer derived from its type and limits."""
         code, kind = item.code, item.type
         if code == "CK-01":
             return rng.choice(("cu_nat", "cu_nat", "khong_co")) if fail else "tot"
@@ -417,7 +419,7 @@ class DemoSeeder:
                 return (period_end + dt.timedelta(days=rng.randint(allowed + 1, min(45, elapsed)))).isoformat()
             disclosed = period_end + dt.timedelta(days=rng.randint(1, allowed))
             return disclosed.isoformat() if disclosed <= day else None
-        raise ValueError(f"no demo answer for {code} ({kind})")
+        return item.sample_answer(day, villages)  # an item the demo has no tendency for: valid, from its type
 
     def _correction(self, rng: random.Random, checklist: Checklist, answers: dict[str, Any],
                     photos: dict[str, int]) -> tuple[dict[str, Any], dict[str, int]]:
@@ -641,7 +643,8 @@ def demo_actor(session: Session, username: str | None = None) -> User:
 
 def seed_demo(session: Session, catalog: Catalog, years: range, communes: int | None, seed: int, *,
               as_of: dt.date | None = None, actor: User | None = None, photo_dir: Path | None = None) -> SeedResult:
-    """Generate finalised demo inspections for `years` (all communes, or the first `communes` ones).
+    """Generate finalised demo inspections for `years` (all communes, or the first `communes` ones), and one
+    inspection plan a year over them (services.demo_plans).
 
     Refuses (Invalid, Vietnamese message) when demo data or any inspection is already there, so it
     never runs twice. Commits once at the end; nothing is written if anything fails.
@@ -665,6 +668,7 @@ def seed_demo(session: Session, catalog: Catalog, years: range, communes: int | 
     try:
         seeder.plan(years, communes)
         counts = seeder.write()
+        seed_plans(session, seeder.planned, actor, as_of, seed)
         inspections = len(seeder.planned)
         overdue = sum(1 for p in seeder.planned if not p.superseded for f in p.fates
                       if f.status != "verified" and f.finding.deadline and f.finding.deadline < as_of)
@@ -711,7 +715,7 @@ def seed_demo_command(years: range, communes: int | None, seed: int, as_of: dt.d
         return
     try:
         actor = demo_actor(db.session, username)
-        result = seed_demo(db.session, current_app.extensions["catalog"], years, communes, seed,
+        result = seed_demo(db.session, current_app.extensions["catalog"].current(db.session), years, communes, seed,
                            as_of=as_of.date() if as_of else None, actor=actor,
                            photo_dir=Path(current_app.config["PHOTO_DIR"]))
     except Invalid as error:

@@ -27,6 +27,7 @@ from .accounts import can_edit, can_view, require_edit, require_view
 from .audit import record
 from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minutes, minutes_number, stored_minutes
 from .paging import PER_PAGE, Page, matching_search, paginate, search_term
+from .plans import PLANNED_KEY, mark_started, planned_to_start, start_defaults
 from .photos import ANNEX_FOLDER, StoredPhoto, exif_segment, store_photo
 from .previous import Previous, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
@@ -83,6 +84,8 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
     the checklist, commune, villages, team and commune representatives default to the previous
     inspection's, and it is refused unless the previous one is the commune's latest finalised
     inspection, the new date is after it and the commune is still the same unit on the new date.
+    With `"planned_inspection_id": <id>` it starts that planned inspection (services.plans): the commune,
+    team and the citation of the plan and of the decision forming the team come from the plan.
     """
     if actor.role == "commune":
         raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
@@ -96,7 +99,13 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         if existing is not None:
             require_view(actor, existing)
             return existing, False
-    previous = None
+    previous = planned = None
+    if data.get(PLANNED_KEY) is not None:
+        try:
+            planned = planned_to_start(session, actor, data[PLANNED_KEY])
+        except NotFound as missing:  # a field of this request, as reinspection_of's inspection is
+            raise Invalid(missing.message, errors={PLANNED_KEY: "không có lượt kiểm tra theo kế hoạch này"}) from None
+        data = start_defaults(planned) | {k: v for k, v in data.items() if v is not None}
     if data.get(REINSPECTION_KEY) is not None:
         previous = reinspection_base(session, actor, data[REINSPECTION_KEY])
         data = reinspection_defaults(previous) | {k: v for k, v in data.items() if v is not None}
@@ -127,6 +136,8 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
             _check_reinspection(session, previous, code, day, unit, errors)
         elif unit is None:
             errors["commune_code"] = f"không có xã mã {code} vào ngày {day:%d/%m/%Y}"
+        if planned is not None and code != planned.commune_code:
+            errors["commune_code"] = f"kế hoạch giao kiểm tra {planned.commune_name} (mã {planned.commune_code})"
     team = _people(data.get("team"), "team", errors, with_role=True)
     if "team" not in errors and (problem := team_head_problem(team)):
         errors["team"] = problem
@@ -143,7 +154,7 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         client_id=client_id, checklist_id=checklist.id, checklist_version=checklist.version, unit=unit,
         commune_code=unit.code, commune_name=unit.name, district_code=district.code if district else None,
         district_name=district.name if district else None, inspection_date=day, villages=villages,
-        team_id=actor.team_id, created_by_id=actor.id, plan_reference=plan,
+        team_id=planned.plan_team.team_id if planned else actor.team_id, created_by_id=actor.id, plan_reference=plan,
         members=[InspectionMember(position_index=i, **p) for i, p in enumerate(team)],
         commune_reps=[CommuneRep(position_index=i, **p) for i, p in enumerate(reps)],
     )
@@ -158,6 +169,9 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         require_view(actor, existing)
         return existing, False
     extra = {REINSPECTION_KEY: previous.id} if previous is not None else {}
+    if planned is not None:
+        mark_started(session, actor, planned, inspection)
+        extra[PLANNED_KEY] = planned.id
     record(session, actor, "create", "inspection", inspection.id, commune=unit.code, date=day.isoformat(), **extra)
     session.commit()
     return inspection, True

@@ -32,7 +32,7 @@ import hashlib
 import io
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -48,11 +48,13 @@ from sqlalchemy.orm import Session, aliased
 from ..domain.catalog import Catalog
 from ..domain.checklists import VIETNAM
 from ..domain.vn_format import parse_vn_date
-from ..models import FINALISED, SUPERSEDED, AdminUnit, FindingRecord, Inspection, RemediationAction, User
+from ..models import (CANCELLED, FINALISED, SUPERSEDED, AdminUnit, FindingRecord, Inspection, PlannedInspection,
+                      RemediationAction, User)
 from ..pdf import minutes as pdf_minutes
 from . import Forbidden, Invalid
 from .dashboard import (CHECKLIST, NO_DISTRICT, VN_OFFSET, city_scope, Scope, ViolationRow, area_name, dimensions,
                         district_scope, latest_inspections, overdue_actions, sees_city)
+from .plans import get_plan
 from .units import GROUP_KIND, in_force
 
 TITLE = "BÁO CÁO TỔNG HỢP KẾT QUẢ KIỂM TRA CÁC NHIỆM VỤ CẢI THIỆN CHỈ SỐ PAPI"
@@ -78,6 +80,7 @@ class ReportRequest:
     last: dt.date
     issuer: tuple[str, str]  # the masthead's two lines: "UBND THÀNH PHỐ HÀ NỘI", "SỞ NỘI VỤ"
     opened_on_latest_year: bool = False  # no period asked and this year has nothing: the latest year with data
+    plan: tuple[int, str] | None = None  # (id, number): the report of one inspection plan (?plan=)
 
     @property
     def scope_param(self) -> str:
@@ -85,7 +88,8 @@ class ReportRequest:
 
     def query(self) -> dict[str, str]:
         """The query string that asks for this report again (for the download links)."""
-        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "scope": self.scope_param}
+        query = {"from": self.first.isoformat(), "to": self.last.isoformat(), "scope": self.scope_param}
+        return query | ({"plan": str(self.plan[0])} if self.plan else {})
 
 
 def parse_day(raw: Any) -> dt.date | None:
@@ -123,13 +127,21 @@ def resolve_request(session: Session, user: User, args: Mapping[str, Any], today
     Defaults: from 01/01 of the end date's year, to today (Hà Nội), the user's widest scope; with no
     period asked and no finalised inspection this year, the whole latest year that has one.
     Raises Forbidden (403) for commune users and for another district; Invalid (422) with a
-    Vietnamese message per bad field otherwise.
+    Vietnamese message per bad field otherwise. With ?plan=<id> the report covers only what that plan
+    scheduled and the inspections started from it, over the plan's period by default.
     """
     if user.role == "commune":
         raise Forbidden("Tài khoản cấp xã không lập báo cáo tổng hợp.")
     if not (sees_city(user) or (user.role == "district" and user.district_code)):
         raise Forbidden("Tài khoản chưa được gắn với địa bàn nào nên không lập được báo cáo.")
     errors: dict[str, str] = {}
+    plan = None
+    raw_plan = args.get("plan")
+    if raw_plan not in (None, ""):
+        if isinstance(raw_plan, str) and raw_plan.isascii() and raw_plan.isdigit() and len(raw_plan) <= 10:
+            plan = get_plan(session, user, int(raw_plan))
+        else:
+            errors["plan"] = "Kế hoạch phải là mã số (chữ số) của một kế hoạch kiểm tra."
     days: dict[str, dt.date | None] = {}
     for field, label in (("from", "Ngày bắt đầu"), ("to", "Ngày kết thúc")):
         try:
@@ -137,8 +149,10 @@ def resolve_request(session: Session, user: User, args: Mapping[str, Any], today
         except (ValueError, OverflowError):
             days[field] = None
             errors[field] = f"{label} không hợp lệ: cần một ngày có thật, dạng ngày/tháng/năm (ví dụ 31/10/2024)."
-    last = days["to"] or (today if "to" not in errors else None)
-    first = days["from"] or (dt.date(last.year, 1, 1) if last and "from" not in errors else None)
+    # a plan's report covers the plan's period, up to today
+    last = days["to"] or ((min(plan.period_end, today) if plan else today) if "to" not in errors else None)
+    first = days["from"] or ((plan.period_start if plan else dt.date(last.year, 1, 1))
+                             if last and "from" not in errors else None)
     if first and first < MIN_DATE:
         errors["from"] = f"Ngày bắt đầu không được trước ngày {MIN_DATE:%d/%m/%Y}."
     if last and last > today:
@@ -167,10 +181,13 @@ def resolve_request(session: Session, user: User, args: Mapping[str, Any], today
     if code is not None and not sees_city(user) and code != user.district_code:
         raise Forbidden("Bạn chỉ lập được báo cáo của địa bàn mình.")
     scope = city_scope(user) if code is None else district_scope(session, user, code)
-    latest = None if args.get("from") or args.get("to") else _latest_year_with_data(session, code, today)
+    if plan is not None:
+        scope = replace(scope, plan_id=plan.id)
+    latest = None if args.get("from") or args.get("to") or plan else _latest_year_with_data(session, code, today)
     if latest is not None:
         first, last = dt.date(latest, 1, 1), dt.date(latest, 12, 31)
-    return ReportRequest(scope, first, last, _issuer(session, user, scope, today), latest is not None)
+    return ReportRequest(scope, first, last, _issuer(session, user, scope, today), latest is not None,
+                         (plan.id, plan.number) if plan else None)
 
 
 def _latest_year_with_data(session: Session, code: str | None, today: dt.date) -> int | None:
@@ -303,7 +320,8 @@ class SummaryReport:
 
     @property
     def scope_label(self) -> str:
-        return "Toàn thành phố Hà Nội" if self.city else self.scope.name
+        label = "Toàn thành phố Hà Nội" if self.city else self.scope.name
+        return f"{label}, theo Kế hoạch số {self.request.plan[1]}" if self.request.plan else label
 
     @property
     def period_label(self) -> str:
@@ -345,6 +363,8 @@ def _district_label(name: str | None) -> str:
 def _coverage(session: Session, scope: Scope, counted, last: dt.date) -> tuple[list[CoverageRow], dt.date]:
     """Part 1, by district; and the day the communes in force are counted on."""
     reference = session.scalar(select(func.max(counted.c.inspection_date))) or last
+    if scope.plan_id is not None:
+        return _plan_coverage(session, scope, counted), reference
     district = aliased(AdminUnit)
     units = (select(AdminUnit.id.label("unit_id"), district.code.label("code"), district.name.label("name"))
              .outerjoin(district, district.id == AdminUnit.parent_id)
@@ -365,6 +385,22 @@ def _coverage(session: Session, scope: Scope, counted, last: dt.date) -> tuple[l
         row["in_force"] += int(extra or 0)  # inspected communes that had ended by the reference day
     ordered = sorted(rows.items(), key=lambda item: (item[0] is None, item[0] or ""))
     return [CoverageRow(code, r["name"], r["in_force"], r["inspected"]) for code, r in ordered], reference
+
+
+def _plan_coverage(session: Session, scope: Scope, counted) -> list[CoverageRow]:
+    """Part 1 of a plan's report: the communes it scheduled (not cancelled) and those inspected, by district."""
+    planned = select(PlannedInspection.district_code, func.min(PlannedInspection.district_name),
+                     func.count(func.distinct(PlannedInspection.commune_code))).where(
+        PlannedInspection.plan_id == scope.plan_id, PlannedInspection.status != CANCELLED)
+    if scope.level == "district":
+        planned = planned.where(PlannedInspection.district_code == scope.code)
+    rows = {code: [_district_label(name), n, 0] for code, name, n in
+            session.execute(planned.group_by(PlannedInspection.district_code))}
+    for code, name, inspected in session.execute(select(counted.c.district_code, func.min(counted.c.district_name),
+                                                        func.count()).group_by(counted.c.district_code)):
+        rows.setdefault(code, [_district_label(name), 0, 0])[2] = inspected
+    return [CoverageRow(code, name, max(n, inspected), inspected)
+            for code, (name, n, inspected) in sorted(rows.items(), key=lambda item: (item[0] is None, item[0] or ""))]
 
 
 def _cents(column) -> tuple[Any, Any]:
@@ -533,6 +569,8 @@ def report_basis(catalog: Catalog, last: dt.date) -> str:
 def file_name(report: SummaryReport, extension: str) -> str:
     """ASCII only: bao-cao-tong-hop-ha-noi-2024-01-01-2024-10-31.xlsx, …-quan-001-…"""
     where = "ha-noi" if report.city else f"quan-{report.scope.code}"
+    if report.request.plan:
+        where += f"-ke-hoach-{report.request.plan[0]}"
     return f"bao-cao-tong-hop-{where}-{report.first.isoformat()}-{report.last.isoformat()}.{extension}"
 
 

@@ -17,7 +17,6 @@ from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from ..domain.catalog import Catalog
 from ..domain.checklists import AnswerError, Checklist, Item, format_vn_date, parse_iso_date, today_in_vietnam
 from ..extensions import csrf, db
 from ..models import ROLES, STATUS_LABELS, AdminUnit, User
@@ -27,6 +26,7 @@ from .auth import start_session
 from .hostile import parse_id
 from .listing import requested_page
 from .openapi import openapi_document
+from . import current_catalog
 
 blueprint = Blueprint("api", __name__)
 
@@ -68,9 +68,6 @@ def _actor() -> User:
     return current_user._get_current_object()
 
 
-def _catalog() -> Catalog:
-    return current_app.extensions["catalog"]
-
 
 # ---------------------------------------------------------------- result mapping
 
@@ -111,7 +108,7 @@ def _unit(unit: AdminUnit) -> dict[str, Any]:
 
 
 def _evaluation(evaluation) -> dict[str, Any]:
-    return {"findings": [inspections.finding_json(f, _catalog()) for f in evaluation.findings],
+    return {"findings": [inspections.finding_json(f, current_catalog()) for f in evaluation.findings],
             "scores": dict(evaluation.scores), "assessed": list(evaluation.assessed),
             "missing": list(evaluation.missing)}
 
@@ -160,7 +157,7 @@ def session_info():
 @login_required
 def list_checklists():
     """Every version of every checklist, with the dates it is in force."""
-    return jsonify({"checklists": [_checklist_summary(c) for versions in _catalog().checklists.values()
+    return jsonify({"checklists": [_checklist_summary(c) for versions in current_catalog().checklists.values()
                                    for c in versions]})
 
 
@@ -169,7 +166,7 @@ def list_checklists():
 def get_checklist(checklist_id: str):
     """One checklist: ?version=N in full (items that start or end within it carry their dates), else the
     one in force on ?date= (default today) with the items in force that day."""
-    catalog = _catalog()
+    catalog = current_catalog()
     version = request.args.get("version")
     if version is not None:
         number = parse_id(version)
@@ -227,7 +224,7 @@ def list_inspections():
 @login_required
 def create_inspection():
     """A new draft; the same client_id again returns the existing inspection (200, not a copy)."""
-    inspection, created = inspections.create_inspection(db.session, _catalog(), _actor(), _json_object())
+    inspection, created = inspections.create_inspection(db.session, current_catalog(fresh=True), _actor(), _json_object())
     body = {"id": inspection.id, "status": inspection.status, "version": inspection.version}
     headers = {"Location": url_for(".get_inspection", inspection_id=inspection.id)}
     return jsonify(body), 201 if created else 200, headers
@@ -238,7 +235,7 @@ def create_inspection():
 def get_inspection(inspection_id: int):
     """Everything a tablet needs to resume a draft or show a finalised inspection."""
     inspection = inspections.get_inspection(db.session, _actor(), inspection_id)
-    return jsonify(inspections.inspection_detail(db.session, _catalog(), inspection))
+    return jsonify(inspections.inspection_detail(db.session, current_catalog(), inspection))
 
 
 @blueprint.put("/inspections/<int:inspection_id>/answers")
@@ -250,7 +247,7 @@ def save_answers(inspection_id: int):
     if isinstance(base_version, bool) or not isinstance(base_version, int):
         raise Invalid("Dữ liệu không hợp lệ.",
                       errors={"base_version": "cần số nguyên: phiên bản của phiếu mà máy tính bảng đã tải"})
-    version, evaluation = inspections.save_answers(db.session, _catalog(), _actor(), inspection_id,
+    version, evaluation = inspections.save_answers(db.session, current_catalog(), _actor(), inspection_id,
                                                    data.get("answers"), data.get("notes"), base_version)
     return jsonify({"version": version} | _evaluation(evaluation))
 
@@ -264,7 +261,7 @@ def add_photo(inspection_id: int):
         raise Invalid("Chưa chọn ảnh.", errors={"file": "thiếu tệp ảnh (trường file, multipart/form-data)"})
     exif = request.files.get("exif")
     photo, created = inspections.add_photo(db.session, _actor(), inspection_id, request.form.get("item"),
-                                           upload.stream, upload.filename or "", _photo_dir(), _catalog(),
+                                           upload.stream, upload.filename or "", _photo_dir(), current_catalog(),
                                            exif.stream.read(MAX_EXIF_READ) if exif is not None else None,
                                            request.form.get("client_key"))
     return jsonify(inspections.photo_json(photo) | {"version": photo.inspection.version}), 201 if created else 200
@@ -294,7 +291,7 @@ def caption_photo(inspection_id: int, photo_id: int):
 @login_required
 def delete_photo(inspection_id: int, photo_id: int):
     """Remove a wrongly taken photo from a draft; answers the new version and the evaluation without it."""
-    version, evaluation = inspections.delete_photo(db.session, _catalog(), _actor(), inspection_id, photo_id,
+    version, evaluation = inspections.delete_photo(db.session, current_catalog(), _actor(), inspection_id, photo_id,
                                                    _photo_dir())
     return jsonify({"version": version} | _evaluation(evaluation))
 
@@ -303,7 +300,7 @@ def delete_photo(inspection_id: int, photo_id: int):
 @login_required
 def finalize(inspection_id: int):
     """Evaluate, store findings and scores, and lock; 422 listing the required items still missing."""
-    inspection, evaluation = inspections.finalize(db.session, _catalog(), _actor(), inspection_id,
+    inspection, evaluation = inspections.finalize(db.session, current_catalog(), _actor(), inspection_id,
                                                   current_app.config["MINUTES"])
     result = _evaluation(evaluation)
     return jsonify({"id": inspection.id, "status": inspection.status, "version": inspection.version,
@@ -316,14 +313,14 @@ def finalize(inspection_id: int):
 def update_details(inspection_id: int):
     """The minutes' facts of a draft: times, place, plan, copies, the commune's opinion, refusals."""
     inspection = inspections.update_details(db.session, _actor(), inspection_id, _json_object())
-    return jsonify(inspections.inspection_detail(db.session, _catalog(), inspection))
+    return jsonify(inspections.inspection_detail(db.session, current_catalog(), inspection))
 
 
 @blueprint.get("/inspections/<int:inspection_id>/minutes.pdf")
 @login_required
 def minutes(inspection_id: int):
     """The frozen minutes byte for byte once finalised; before that a draft watermarked "DỰ THẢO"."""
-    pdf, draft = inspections.minutes_for(db.session, _catalog(), _actor(), inspection_id,
+    pdf, draft = inspections.minutes_for(db.session, current_catalog(), _actor(), inspection_id,
                                          current_app.config["MINUTES"])
     name = f"bien-ban-{inspection_id}{'-du-thao' if draft else ''}.pdf"
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=name, max_age=0,

@@ -12,8 +12,11 @@ from ..domain.checklists import Checklist, today_in_vietnam
 from ..domain.conditions import ConditionError, describe_condition
 from ..domain.rules import KINDS
 from ..domain.vn_format import parse_vn_date
+from ..extensions import db
+from ..services.criteria_versions import published_versions
 from ..services.report import XLSX_MIME
 from .hostile import parse_id
+from . import current_catalog
 
 blueprint = Blueprint("catalog", __name__)
 KIND_LABELS = dict(zip(KINDS, ("Vi phạm", "Khuyến nghị", "Kiến nghị xử lý")))
@@ -31,7 +34,7 @@ def _day_argument() -> tuple[dt.date | None, str | None]:
 @blueprint.get("/checklists")
 def index():
     """Every version of every checklist, newest first, with the one in force today marked."""
-    catalog = current_app.extensions["catalog"]
+    catalog = current_catalog()
     today = today_in_vietnam()
     versions = [c for versions in catalog.checklists.values() for c in reversed(versions)]
     return render_template("catalog/index.html", versions=versions, today=today)
@@ -43,7 +46,7 @@ def checklist(checklist_id: str):
 
     ?version=N picks a version, ?date= the version in force on that day (default: today).
     """
-    catalog = current_app.extensions["catalog"]
+    catalog = current_catalog()
     day, error = _day_argument()
     version = parse_id(request.args.get("version"))
     if version is not None:
@@ -66,19 +69,24 @@ def checklist(checklist_id: str):
 @login_required
 def workbook(checklist_id: str):
     """A version as the criteria workbook (?version=N; default: the version in force today), for editing in Excel."""
-    catalog = current_app.extensions["catalog"]
+    catalog = current_catalog()
     version = parse_id(request.args.get("version"))
     if version is None:
         found = catalog.checklist_for(checklist_id, today_in_vietnam()) or catalog.latest(checklist_id)
         version = found.version if found else None
     try:
-        book = export_workbook(current_app.config["CATALOG_DIR"], checklist_id, version)
+        book = export_workbook(current_app.config["CATALOG_DIR"], checklist_id, version,
+                               published_versions(db.session))
     except ExportError:
         abort(404)
+    return workbook_response(book, f"{checklist_id}-v{version}.xlsx")
+
+
+def workbook_response(book, file_name: str) -> Response:
     body = io.BytesIO()
     book.save(body)
     response = Response(body.getvalue(), mimetype=XLSX_MIME)
-    response.headers["Content-Disposition"] = f'attachment; filename="{checklist_id}-v{version}.xlsx"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
 
 
@@ -96,7 +104,7 @@ def _in_words(rules, checklist: Checklist) -> dict[str, str]:
 @blueprint.get("/legal")
 def register():
     """The register of legal instruments: what each is, when it is in force, what replaced it, where it was checked."""
-    catalog = current_app.extensions["catalog"]
+    catalog = current_catalog()
     instruments = sorted(catalog.register.instruments.values(), key=lambda i: (i.effective_from, i.cite))
     successors = {i.id: catalog.register.successors(i.id) for i in instruments}
     return render_template("catalog/legal.html", instruments=instruments, successors=successors,

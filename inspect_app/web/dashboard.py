@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..domain.checklists import today_in_vietnam
@@ -19,6 +19,7 @@ from ..extensions import db
 from ..models import STATUS_LABELS
 from ..services import dashboard as service
 from ..services.remediation import STATUS_LABELS as ACTION_STATUS
+from . import current_catalog
 
 blueprint = Blueprint("dashboard", __name__)
 
@@ -118,7 +119,7 @@ def _as_of() -> tuple[dt.date, str | None]:
         day = parse_vn_date(request.args.get("as_of", ""))
     except ValueError:
         return today, "Ngày không hợp lệ (cần dạng ngày/tháng/năm), đang hiển thị số liệu tính đến hôm nay."
-    first, last = _catalog().inspection_days(today)
+    first, last = _current_catalog().inspection_days(today)
     if day and not first <= day <= last:
         return today, (f"Chỉ xem được số liệu tính đến một ngày từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}; "
                        "đang hiển thị số liệu tính đến hôm nay.")
@@ -130,8 +131,8 @@ def _year() -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
 
 
-def _catalog():
-    return current_app.extensions["catalog"]
+def _current_catalog():
+    return current_catalog()
 
 
 def _overview_page(scope: service.Scope):
@@ -140,7 +141,7 @@ def _overview_page(scope: service.Scope):
     descending = request.args.get("dir") == "desc"
     show_all = request.args.get("all") == "1"
     city = service.city_scope(current_user) if service.sees_city(current_user) else None
-    data = service.overview(db.session, _catalog(), scope, _year(), as_of, sort=sort, descending=descending,
+    data = service.overview(db.session, _current_catalog(), scope, _year(), as_of, sort=sort, descending=descending,
                             city=city)
     ranking = data.ranking if show_all else data.ranking[:RANKING_ROWS]
     return render_template("dashboard/overview.html", data=data, ranking=ranking, show_all=show_all,
@@ -171,7 +172,7 @@ def district(code: str):
 def commune(code: str):
     as_of, warning = _as_of()
     scope = service.commune_scope(db.session, current_user, code)
-    data = service.commune_view(db.session, _catalog(), scope, as_of)
+    data = service.commune_view(db.session, _current_catalog(), scope, as_of)
     district = next(((row.district_code, row.district_name) for row in data.history if row.district_code), None)
     return render_template("dashboard/commune.html", data=data, warning=warning, district=district,
                            dims=data.dimensions, trend=[service.TrendSeries(scope.name, data.trend)]), \

@@ -5,6 +5,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..domain.catalog import UnknownVersion
 from ..extensions import db
 from ..services import ServiceError
 from ..services.transactions import BUSY_MESSAGE, Busy, database_locked
@@ -22,6 +23,9 @@ MESSAGES = {
     503: BUSY_MESSAGE,
     500: "Hệ thống gặp lỗi. Dữ liệu đã lưu trước đó không bị mất; vui lòng thử lại.",
 }
+
+
+CATALOG_UPDATED = "Bảng tiêu chí vừa được cập nhật phiên bản mới; vui lòng thử lại sau giây lát."
 
 
 def wants_json() -> bool:
@@ -42,6 +46,14 @@ def register(app: Flask) -> None:
         retry_after = getattr(error, "retry_after", None)  # Busy, and a throttled login
         headers = {"Retry-After": str(retry_after)} if retry_after else {}
         return body, status, headers
+
+    @app.errorhandler(UnknownVersion)
+    def unknown_version(error: UnknownVersion):
+        """Another worker published the version this inspection uses moments ago: load it, let the client retry."""
+        db.session.rollback()
+        app.extensions["catalog"].refresh(db.session)
+        body, status = error_response(503, CATALOG_UPDATED)
+        return body, status, {"Retry-After": "1"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

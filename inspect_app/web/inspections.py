@@ -34,6 +34,7 @@ from ..services.remediation import STATUS_LABELS as REMEDIATION_LABELS
 from ..services.units import communes_on, districts_on
 from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, ReinspectionForm, new_client_id
 from .listing import kept_args, requested_page
+from . import current_catalog
 
 blueprint = Blueprint("inspections", __name__)
 
@@ -68,7 +69,7 @@ def vn_deadline(value: Any) -> str:
     """A deadline as dd/mm/yyyy, marked "tạm tính" in a year whose days off were not announced yet."""
     text = vn_date(value)
     day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) and value else value
-    if isinstance(day, dt.date) and current_app.extensions["catalog"].calendar.is_provisional(day):
+    if isinstance(day, dt.date) and current_catalog().calendar.is_provisional(day):
         return f"{text} (tạm tính: lịch nghỉ năm {day.year} chưa công bố)"
     return text
 
@@ -116,9 +117,6 @@ def asset(filename: str) -> str:
 def template_globals() -> dict[str, Any]:
     return {"asset": asset, "ROLES": ROLES, "STATUS_LABELS": STATUS_LABELS}
 
-
-def _catalog():
-    return current_app.extensions["catalog"]
 
 
 # --- lists --------------------------------------------------------------------------------------
@@ -180,7 +178,7 @@ def new():
     """The form that starts an inspection; a double submit (same client_id) creates one."""
     if current_user.role == "commune":
         raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
-    catalog = _catalog()
+    catalog = current_catalog(fresh=True)  # the version in force on the date: one another worker published counts
     form = NewInspectionForm()
     form.checklist.choices = {cid: versions[-1].title for cid, versions in catalog.checklists.items()}
     if request.method == "GET":
@@ -235,7 +233,7 @@ def reinspect(inspection_id: int):
         valid = form.team_has_a_head(data["team"]) and valid
         if valid:
             try:
-                inspection, created = create_inspection(db.session, _catalog(), current_user, data)
+                inspection, created = create_inspection(db.session, current_catalog(fresh=True), current_user, data)
             except Invalid as error:
                 general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
                                                                     rep_rows)]
@@ -300,7 +298,7 @@ def _progress(checklist: Checklist, answers: dict[str, Any]) -> tuple[list[dict[
 @login_required
 def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
     """The checklist of one inspection: editable while a draft, read-only once finalised."""
-    catalog = _catalog()
+    catalog = current_catalog()
     inspection = get_inspection(db.session, current_user, inspection_id)
     checklist = checklist_of(catalog, inspection)
     detail = inspection_detail(db.session, catalog, inspection)

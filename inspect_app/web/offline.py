@@ -19,6 +19,7 @@ from flask_wtf.file import FileField, FileRequired
 from ..extensions import db
 from ..services import Forbidden, Invalid, offline_import
 from .inspections import asset
+from . import current_catalog
 
 blueprint = Blueprint("offline", __name__)
 
@@ -30,7 +31,7 @@ CHECKLIST_IDS = ("papi-xa",)
 
 def shell_urls() -> list[str]:
     """The URLs the worker pre-caches: the offline page, the manifest, the static files and the criteria."""
-    catalog = current_app.extensions["catalog"]
+    catalog = current_catalog()
     checklists = [url_for("api.list_checklists")] + [
         url_for("api.get_checklist", checklist_id=c.id, version=c.version)
         for versions in catalog.checklists.values() for c in versions]
@@ -88,7 +89,7 @@ def import_queue():
     if form.validate_on_submit():
         raw = form.file.data.stream.read(current_app.config["MAX_CONTENT_LENGTH"])
         try:
-            result = offline_import.import_queue(db.session, current_app.extensions["catalog"],
+            result = offline_import.import_queue(db.session, current_catalog(),
                                                  current_user._get_current_object(), raw,
                                                  Path(current_app.config["PHOTO_DIR"]))
         except Invalid as refused:

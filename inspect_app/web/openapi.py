@@ -197,8 +197,14 @@ SCHEMAS: dict[str, Any] = {
                            "villages, team và commune_reps mặc định lấy theo phiếu đó (gửi để thay đổi); bị từ chối "
                            "nếu phiếu đó chưa hoàn tất hoặc không còn là lần kiểm tra gần nhất (409), ngày không sau "
                            "ngày kiểm tra lần trước hoặc xã đã được sắp xếp vào đơn vị khác vào ngày mới (422)."},
+        "planned_inspection_id": {
+            "type": "integer", "minimum": 1, "maximum": MAX_ID,
+            "description": "Bắt đầu một lượt kiểm tra theo kế hoạch (/plans): commune_code, team và plan_reference "
+                           "(căn cứ Kế hoạch số …, Quyết định số … thành lập đoàn) mặc định lấy theo kế hoạch; chỉ "
+                           "thành viên các đoàn của kế hoạch; lượt đã bắt đầu hoặc đã hủy bị từ chối (409)."},
     }, required=("inspection_date",),
-        anyOf=[{"required": ["checklist", "commune_code", "villages"]}, {"required": ["reinspection_of"]}]),
+        anyOf=[{"required": ["checklist", "commune_code", "villages"]}, {"required": ["reinspection_of"]},
+               {"required": ["planned_inspection_id", "checklist", "villages"]}]),
     "Created": _object({"id": {"type": "integer"}, "status": _string(enum=["draft", "finalised", "superseded"]),
                         "version": {"type": "integer"}}),
     "InspectionSummary": _object({
@@ -409,7 +415,7 @@ PATHS: dict[str, Any] = {
             "201": _json(_ref("Created"), "Đã lập phiếu nháp."), "400": BAD_REQUEST, "401": UNAUTHORISED,
             "403": FORBIDDEN,
             "409": _error("Tái kiểm tra: phiếu lần trước chưa hoàn tất, đã được thay thế, hoặc không còn là lần kiểm "
-                          "tra gần nhất của xã.", "Conflict"),
+                          "tra gần nhất của xã; theo kế hoạch: lượt kiểm tra đã bắt đầu hoặc đã hủy.", "Conflict"),
             "422": INVALID,
         }, security=WRITE, body=_json_body("NewInspection"), op_id="createInspection"),
     },
@@ -524,6 +530,8 @@ PATHS: dict[str, Any] = {
 
 @functools.lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
+    from . import openapi_plans  # it builds on the helpers above
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -536,11 +544,12 @@ def _document() -> dict[str, Any]:
                 "Mọi lỗi có dạng {\"error\": thông điệp tiếng Việt, ...chi tiết}."),
         },
         "servers": [{"url": "/api/v1"}],
-        "tags": [{"name": n} for n in ("session", "catalog", "units", "inspections", "remediation", "meta")],
+        "tags": [{"name": n} for n in ("session", "catalog", "units", "inspections", "remediation", "plans",
+                                       "meta")],
         "security": READ,
-        "paths": PATHS,
+        "paths": PATHS | openapi_plans.PATHS,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | openapi_plans.SCHEMAS,
             "securitySchemes": {
                 "cookieSession": {"type": "apiKey", "in": "cookie", "name": "session",
                                   "description": "Cookie phiên Flask, đặt khi đăng nhập."},

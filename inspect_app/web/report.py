@@ -9,7 +9,7 @@ a commune account 403.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from ..domain.checklists import format_vn_date, today_in_vietnam
@@ -17,6 +17,7 @@ from ..extensions import db
 from ..services import Invalid
 from ..services import report as service
 from .api import _actor
+from . import current_catalog
 
 blueprint = Blueprint("report", __name__)
 
@@ -33,7 +34,7 @@ def helpers() -> dict[str, object]:
 def _report() -> service.SummaryReport:
     """The report the query string asks for (Invalid → 422, Forbidden → 403 through web/errors.py)."""
     checked = service.resolve_request(db.session, _actor(), request.args, today_in_vietnam())
-    return service.build_report(db.session, current_app.extensions["catalog"], checked)
+    return service.build_report(db.session, current_catalog(), checked)
 
 
 @blueprint.get("/reports")

@@ -28,7 +28,7 @@ def user(name: str) -> User:
 
 def finalised(app, day: str, client_id: str, answers: dict) -> int:
     """A finalised inspection of Phường Phúc Xá with the findings these answers produce."""
-    catalog = app.extensions["catalog"]
+    catalog = app.extensions["catalog"].loaded
     with app.app_context():
         inspection, _ = service.create_inspection(db.session, catalog, user("inspector"), {
             "client_id": client_id, "checklist": "papi-xa", "commune_code": "00001", "inspection_date": day,

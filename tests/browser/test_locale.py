@@ -116,11 +116,11 @@ def test_a_new_inspection_and_its_checklist_in_an_english_browser(app, live_serv
 def test_finalising_asks_for_24_hour_times_in_an_english_browser(app, live_server, browser, screenshots):
     with app.app_context():
         inspector = db.session.scalar(select(User).where(User.username == "inspector"))
-        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"], inspector, {
+        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"].loaded, inspector, {
             "client_id": "tablet-locale-0001", "checklist": "papi-xa", "commune_code": "00001",
             "inspection_date": "2020-09-15", "villages": 12,
             "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})
-        service.save_answers(db.session, app.extensions["catalog"], inspector, inspection.id, answers(), {},
+        service.save_answers(db.session, app.extensions["catalog"].loaded, inspector, inspection.id, answers(), {},
                              inspection.version)
         inspection_id = inspection.id
     tablet = Tablet(browser, live_server, ENGLISH_TABLET)
@@ -155,7 +155,7 @@ def test_evidence_upload_and_send_back_in_an_english_browser(app, live_server, b
 
     with app.app_context():
         inspector = db.session.scalar(select(User).where(User.username == "inspector"))
-        catalog = app.extensions["catalog"]
+        catalog = app.extensions["catalog"].loaded
         inspection, _ = service.create_inspection(db.session, catalog, inspector, {
             "client_id": "tablet-locale-0002", "checklist": "papi-xa", "commune_code": "00001",
             "inspection_date": "2020-09-15", "villages": 12,

@@ -95,7 +95,7 @@ class OfflineTablet(test_tablet.Tablet):
 def new_inspection(app, username: str = "inspector") -> int:
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.username == username))
-        return service.create_inspection(db.session, app.extensions["catalog"], actor, NEW)[0].id
+        return service.create_inspection(db.session, app.extensions["catalog"].loaded, actor, NEW)[0].id
 
 
 def counts(app, inspection_id: int) -> dict:

@@ -37,7 +37,7 @@ def photos(app, inspection_id: int) -> list[tuple[str, str, str | None]]:
 def test_a_photo_is_captioned_and_a_wrong_one_deleted_on_the_tablet(app, live_server, browser, screenshots):
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.username == "inspector"))
-        inspection_id = service.create_inspection(db.session, app.extensions["catalog"], actor, NEW)[0].id
+        inspection_id = service.create_inspection(db.session, app.extensions["catalog"].loaded, actor, NEW)[0].id
     tablet = test_tablet.Tablet(browser, live_server, test_tablet.PORTRAIT)
     page = tablet.page
     tablet.login("inspector")

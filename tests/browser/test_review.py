@@ -25,7 +25,7 @@ COMMENT = "Đã xem ảnh lịch tiếp công dân niêm yết tại trụ sở,
 
 def submitted_action(app) -> int:
     """Phúc Xá inspected on 15/09/2020 with GT-03 failing; the commune sends a note as evidence today."""
-    catalog = app.extensions["catalog"]
+    catalog = app.extensions["catalog"].loaded
     with app.app_context():
         def user(name: str) -> User:
             return db.session.scalar(select(User).where(User.username == name))

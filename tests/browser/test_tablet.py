@@ -281,7 +281,7 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     # Another tablet saved meanwhile (409): its answers are taken and this one's re-applied on top.
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.username == "admin"))
-        service.save_answers(db.session, app.extensions["catalog"], admin, inspection_id, {"TG-05": 12}, {},
+        service.save_answers(db.session, app.extensions["catalog"].loaded, admin, inspection_id, {"TG-05": 12}, {},
                              db.session.get(Inspection, inspection_id).version)
     tablet.tap("TG-09", "no")
     tablet.wait_saved(inspection_id)
@@ -302,7 +302,7 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
     expect(page.locator("#finalize-missing")).to_be_visible()
     expect(page.locator("#finalize-confirm")).to_be_hidden()
     with app.app_context():
-        missing = service.inspection_detail(db.session, app.extensions["catalog"],
+        missing = service.inspection_detail(db.session, app.extensions["catalog"].loaded,
                                             db.session.get(Inspection, inspection_id))["missing"]
     links = page.locator("#missing-links a")
     expect(links).to_have_count(len(missing))
@@ -385,14 +385,14 @@ def test_an_inspection_on_a_portrait_tablet(app, live_server, browser, screensho
 def test_landscape_keeps_the_panel_beside_the_checklist(app, live_server, browser, screenshots):
     with app.app_context():
         inspector = db.session.scalar(select(User).where(User.username == "inspector"))
-        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"], inspector, {
+        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"].loaded, inspector, {
             "client_id": "tablet-landscape-01", "checklist": "papi-xa", "commune_code": "00001",
             "inspection_date": "2020-09-15", "villages": 12,
             "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}]})
         inspection_id = inspection.id
-        service.save_answers(db.session, app.extensions["catalog"], inspector, inspection_id,
+        service.save_answers(db.session, app.extensions["catalog"].loaded, inspector, inspection_id,
                              {"TG-01": "no", "CK-01": "cu_nat"}, {}, inspection.version)
-        findings = len(service.inspection_detail(db.session, app.extensions["catalog"], inspection)["findings"])
+        findings = len(service.inspection_detail(db.session, app.extensions["catalog"].loaded, inspection)["findings"])
     assert findings == 3  # TG-01, CK-01 and CK-08 (left empty: not disclosed)
     tablet = Tablet(browser, live_server, LANDSCAPE)
     page = tablet.page

@@ -25,17 +25,7 @@ live_server, browser, screenshots = test_tablet.live_server, test_tablet.browser
 
 def answers_for(checklist, day: dt.date) -> dict:
     """A valid answer to every item of the dated checklist (findings or not: the walkthrough needs none)."""
-    answers = {}
-    for code, item in checklist.items.items():
-        if item.type == "yesno":
-            answers[code] = "yes"
-        elif item.type == "choice":
-            answers[code] = item.choices[0].value
-        elif item.type in ("int", "pct"):
-            answers[code] = item.min if item.min is not None else 1
-        elif item.type == "date":
-            answers[code] = (day - dt.timedelta(days=20)).isoformat()
-    return answers
+    return {code: item.sample_answer(day, 40) for code, item in checklist.items.items()}
 
 
 def fill_date(page, selector: str, day: dt.date) -> None:
@@ -44,7 +34,7 @@ def fill_date(page, selector: str, day: dt.date) -> None:
 
 
 def test_the_readme_walkthrough_reaches_a_reinspection(app, live_server, browser, screenshots):
-    catalog = app.extensions["catalog"]
+    catalog = app.extensions["catalog"].loaded
     today = today_in_vietnam()
     with app.app_context():  # what run.sh loads: 2020–2026, the first 40 communes of each era
         seed_demo(db.session, catalog, range(2020, 2027), 40, 122, as_of=today)

@@ -71,7 +71,7 @@ def reminders_app(db_app, catalog):
 
 def digests_on(app, day):
     with app.app_context():
-        return {d.district_code: d for d in build_digests(db.session, app.extensions["catalog"].calendar, day)}
+        return {d.district_code: d for d in build_digests(db.session, app.extensions["catalog"].loaded.calendar, day)}
 
 
 def test_due_within_five_working_days_and_overdue(reminders_app):

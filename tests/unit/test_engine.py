@@ -7,7 +7,9 @@ recording of a firing raise. A missing session is what durable reports for a del
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import gc
 import json
 import threading
 import time
@@ -24,7 +26,8 @@ from bench.answer_sets import answer_sets
 from inspect_app import evaluate
 from inspect_app.domain.assessment import build_facts, parse_document
 from inspect_app.domain.catalog import load_catalog
-from inspect_app.engine import SENTINEL_RULE, EngineError, RuleEngine, Screen, _TimerlessHost, compile_rule, get_engine
+from inspect_app.engine import MAX_RULESETS, SENTINEL_RULE, EngineError, RuleEngine, Screen, _TimerlessHost, compile_rule, \
+    get_engine
 from inspect_app.evaluation import PROJECT_ROOT, evaluate_input
 
 SID_NOT_FOUND = "309"
@@ -164,7 +167,7 @@ def test_evaluating_through_two_apps_registers_the_ruleset_once(compliant):
     for _ in range(2):
         app = inspect_app.create_app({"TESTING": True})
         with app.app_context():
-            catalog = app.extensions["catalog"]
+            catalog = app.extensions["catalog"].loaded
             assert [f["code"] for f in with_engine(compliant, catalog, None)["findings"]] == ["TG-01"]
             counts.append(engine.registered)
     # a catalog loaded afresh is other objects with the same content: still the same ruleset
@@ -450,3 +453,29 @@ def test_the_engine_fires_exactly_as_a_plain_python_evaluation_of_the_same_rules
         assert key(by_engine) == key(plain_rules.fire(ruleset, facts, inspection.inspection_date))
         fired += len(by_engine)
     assert fired > 1000
+
+
+def test_drafts_tried_do_not_pile_up_in_the_engine(catalog):
+    """durable never frees a ruleset (1.3 MB each): the adapter keeps MAX_RULESETS, deleting the least
+    recently used, and registers one again when it is used again; dropped rulesets are forgotten."""
+    day = dt.date(2026, 6, 15)
+    ruleset = catalog.ruleset(catalog.checklist_for("papi-xa", day))
+    engine = get_engine()
+
+    def draft(threshold: int):
+        condition = {"all": [{"m": {"$and": [{"item": "TG-02"}, {"$lt": {"value": threshold}}]}}]}
+        return dataclasses.replace(ruleset, rules=tuple(dataclasses.replace(r, condition=condition)
+                                                        if r.id == "TG-02" else r for r in ruleset.rules))
+
+    remembered = engine.remembered
+    first = draft(5)
+    for threshold in range(5, 5 + 2 * MAX_RULESETS):
+        fired = engine.fire(draft(threshold) if threshold > 5 else first, [{"item": "TG-02", "value": 4}], day)
+        assert [f.rule_id for f in fired] == ["TG-02"]
+        assert engine.registered <= MAX_RULESETS
+        assert len(engine._host._ruleset_list) == len(engine._host._ruleset_directory) == engine.registered
+    assert [f.rule_id for f in engine.fire(first, [{"item": "TG-02", "value": 4}], day)] == ["TG-02"]  # again
+    assert engine.fire(draft(4), [{"item": "TG-02", "value": 4}], day) == []
+    del first
+    gc.collect()
+    assert engine.remembered == remembered

@@ -115,7 +115,7 @@ def test_a_rule_outside_its_checklist_version_is_refused(root):
 
 
 def test_two_versions_in_force_on_the_same_day_are_refused(root):
-    replace(root, CHECKLIST_V1, "effective_to: 2025-06-30", "effective_to: null")
+    replace(root, CHECKLIST_V1, "effective_to: 2025-06-30", "effective_to: 2025-07-15")
     assert any("papi-xa@1 và papi-xa@2 cùng có hiệu lực từ ngày 01/07/2025" in p for p in problems_of(root))
 
 

@@ -202,7 +202,7 @@ def test_create_is_idempotent_by_client_id(app):
     assert (detail["villages"], detail["commune_name"], detail["district_name"]) == (12, "Phường Phúc Xá",
                                                                                     "Quận Ba Đình")
     assert detail["team"] == NEW_INSPECTION["team"] and detail["commune_reps"] == NEW_INSPECTION["commune_reps"]
-    assert len(detail["missing"]) == len(required_codes(app.extensions["catalog"]))
+    assert len(detail["missing"]) == len(required_codes(app.extensions["catalog"].loaded))
 
 
 def test_create_reports_each_invalid_field(app):

@@ -178,6 +178,22 @@ def make_trail(app) -> dict[str, int]:
                                 "inspections": 1234}),
             AuditEntry(user_id=user("inspector2").id, username="inspector2", action="login_locked", entity="user",
                        entity_id=user("inspector2").id, details={}),
+            *(AuditEntry(user_id=admin.id, username="admin", action=action, entity="criteria_version", entity_id=1,
+                         details={"checklist": "papi-xa", "version": 3, "sha256": "ab" * 32} | extra)
+              for action, extra in (("import_criteria", {"file": "tieu-chi.xlsx", "replaced": False}),
+                                    ("publish_criteria", {"effective_from": "2026-12-06"}),
+                                    ("delete_criteria", {}))),
+            *(AuditEntry(user_id=admin.id, username="admin", action=action, entity=entity, entity_id=1, details=details)
+              for action, entity, details in (
+                  ("create_plan", "inspection_plan", {"number": "145/KH-SNV", "period": ["2020-09-01", "2020-11-30"],
+                                                      "teams": [1]}),
+                  ("schedule", "planned_inspection", {"plan": "145/KH-SNV", "commune": "00001", "team": 1,
+                                                      "kind": "dinh_ky", "window": ["2020-09-15", "2020-09-16"]}),
+                  ("move", "planned_inspection", {"reason": "UBND phường họp HĐND",
+                                                  "window": {"from": ["2020-09-15", "2020-09-16"],
+                                                             "to": ["2020-09-21", "2020-09-22"]}}),
+                  ("cancel", "planned_inspection", {"reason": "Đã kiểm tra trong đợt trước", "commune": "00001"}),
+                  ("start", "planned_inspection", {"inspection": inspection}))),
             AuditEntry(user_id=admin.id, username="admin", action="freeze_minutes", entity="inspection",
                        entity_id=inspection, details={"minutes": "01/BB-ĐKT"},
                        at=dt.datetime(2020, 9, 15, 17, 30)),  # UTC: 16/09/2020 00:30 in Hà Nội
@@ -200,7 +216,7 @@ def db_trail(db_app):
 def rows_for(app, viewer: str = "admin") -> list[Row]:
     with app.app_context():
         entries = audit_page(db.session, user("admin"), per_page=200).items
-        return present(db.session, app.extensions["catalog"], user(viewer), entries)
+        return present(db.session, app.extensions["catalog"].loaded, user(viewer), entries)
 
 
 def text(line) -> str:
@@ -347,7 +363,7 @@ def test_unknown_actions_keys_and_values_still_read_as_text(app):
                                "long_text": long_text, "digest": "ab" * 32, "empty": None, "flag": False})
         db.session.add(entry)
         db.session.commit()
-        (row,) = present(db.session, app.extensions["catalog"], user("admin"), [entry])
+        (row,) = present(db.session, app.extensions["catalog"].loaded, user("admin"), [entry])
     assert (row.at, row.who.name, row.action) == ("15/09/2020 08:30", "Hệ thống", "Thao tác “archive”")
     assert (row.target.kind, row.target.name) == ("Bản ghi “checklist”", "số 7")
     shown = [text(line) for line in row.lines]
@@ -446,3 +462,20 @@ def test_the_trail_pages_newest_first_keeping_its_filters(app):
     beyond = admin.get(f"/audit?entity=inspection&id={inspection}&per_page=2&page=4").get_data(as_text=True)
     assert "Trang 4 không có thay đổi nào: nhật ký chỉ có 3 trang." in beyond
     assert admin.get("/audit?page=0").status_code == 400
+
+
+def test_criteria_versions_read_as_their_checklist_and_version(app, trail):
+    seen = by_action(rows_for(app))
+    imported = seen["Tải lên bản nháp bảng tiêu chí"][0]
+    assert (imported.target.kind, imported.target.name) == ("Phiên bản bảng tiêu chí", "papi-xa phiên bản 3")
+    assert "Tệp bảng tính: tieu-chi.xlsx" in lines(imported)
+    assert "Có hiệu lực từ ngày: 06/12/2026" in lines(seen["Ban hành phiên bản bảng tiêu chí"][0])
+    assert seen["Xóa bản nháp bảng tiêu chí"][0].target.link.endpoint == "criteria.draft"
+
+
+def test_plans_read_in_vietnamese(app, trail):
+    seen = by_action(rows_for(app))
+    assert "Thời gian của kế hoạch: 01/09/2020 – 30/11/2020" in lines(seen["Lập kế hoạch kiểm tra"][0])
+    assert "Thời gian dự kiến: 15/09/2020 – 16/09/2020 → 21/09/2020 – 22/09/2020" in \
+        lines(seen["Dời lịch kiểm tra dự kiến"][0])
+    assert seen["Hủy lịch kiểm tra dự kiến"][0].target.kind == "Lịch kiểm tra dự kiến"

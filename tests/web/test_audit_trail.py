@@ -50,7 +50,7 @@ def test_entries_from_before_the_note_text_was_recorded_still_read(app):
                            entity_id=inspection, details={"changes": {"TG-01": {"note": True}}})
         db.session.add(entry)
         db.session.commit()
-        (row,) = present(db.session, app.extensions["catalog"], db.session.get(User, 1), [entry])
+        (row,) = present(db.session, app.extensions["catalog"].loaded, db.session.get(User, 1), [entry])
     assert [(line.label[:5], line.remark) for line in row.lines] == [("TG-01", "chỉ sửa ghi chú")]
 
 

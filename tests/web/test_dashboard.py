@@ -54,7 +54,7 @@ class Page(HTMLParser):
 def demo(app):
     """Two years (2023, 2024) of demo inspections of the 30 communes; one name made hostile."""
     with app.app_context():
-        seed_demo(db.session, app.extensions["catalog"], range(2023, 2025), None, 122, as_of=AS_OF)
+        seed_demo(db.session, app.extensions["catalog"].loaded, range(2023, 2025), None, 122, as_of=AS_OF)
         target = db.session.scalar(select(Inspection.id).where(Inspection.commune_code == "00010",
                                                                Inspection.status == "finalised")
                                    .order_by(Inspection.inspection_date.desc()))
@@ -109,7 +109,7 @@ def test_city_dashboard_for_the_administrator(client, demo):
     assert "Phường &lt;script&gt;alert(&#34;xã&#34;)&lt;/script&gt; &amp; Co" in html
     assert "<b>30</b>" not in html and '<span class="kpi-value">30<small> / 30</small>' in html
     with client.application.app_context():
-        overview = service.overview(db.session, client.application.extensions["catalog"], service.CITY, 2024, AS_OF)
+        overview = service.overview(db.session, client.application.extensions["catalog"].loaded, service.CITY, 2024, AS_OF)
     assert f'{overview.coverage.average_total:.2f}'.replace(".", ",") in html
     for violation in overview.violations:
         assert f'<span class="code">{violation.code}</span>' in html

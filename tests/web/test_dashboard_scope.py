@@ -20,7 +20,7 @@ from test_dashboard import AS_OF, Page, get, login
 def two_teams(app):
     """Demo inspections of 2023–2024: Ba Đình's by the inspector's team, Hoàn Kiếm's by another team."""
     with app.app_context():
-        seed_demo(db.session, app.extensions["catalog"], range(2023, 2025), None, 122, as_of=AS_OF)
+        seed_demo(db.session, app.extensions["catalog"].loaded, range(2023, 2025), None, 122, as_of=AS_OF)
         other = Team(name="Đoàn kiểm tra số 2 - Sở Nội vụ")
         db.session.add(other)
         db.session.flush()
@@ -90,7 +90,7 @@ def test_an_inspectors_report_counts_only_their_teams_inspections(client, two_te
         for username in ("inspector", "admin"):
             actor = db.session.scalar(select(User).where(User.username == username))
             checked = report_service.resolve_request(db.session, actor, query, today_in_vietnam())
-            report = report_service.build_report(db.session, app.extensions["catalog"], checked)
+            report = report_service.build_report(db.session, app.extensions["catalog"].loaded, checked)
             communes[username] = {row.commune_code for row in report.communes}
     assert communes["inspector"] and all(code < "00037" for code in communes["inspector"])  # Ba Đình's only
     assert any(code >= "00037" for code in communes["admin"]) and communes["inspector"] < communes["admin"]

@@ -127,7 +127,7 @@ def test_seeded_inspections_freeze_their_minutes_on_first_download(app):
     from inspect_app.services.demo import seed_demo
 
     with app.app_context():
-        seed_demo(db.session, app.extensions["catalog"], range(2020, 2021), 1, 122)
+        seed_demo(db.session, app.extensions["catalog"].loaded, range(2020, 2021), 1, 122)
         seeded = db.session.scalar(select(Inspection).where(Inspection.status == "finalised"))
         assert seeded.minutes_sha256 is None
     api = Api(app, "admin")

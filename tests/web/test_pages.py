@@ -44,7 +44,7 @@ def user(name: str) -> User:
 
 def make_inspection(app, actor="inspector", commune="00001", client_id="tablet-0001-abcdef", day="2020-09-15"):
     with app.app_context():
-        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"], user(actor), {
+        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"].loaded, user(actor), {
             "client_id": client_id, "checklist": "papi-xa", "commune_code": commune, "inspection_date": day,
             "villages": 12, "team": [{"name": "Trần Thị Bình", "position": "Chuyên viên", "role": "truong_doan"}],
             "commune_reps": [{"name": "Nguyễn Văn Cường", "position": "Chủ tịch UBND phường"}]})
@@ -54,7 +54,7 @@ def make_inspection(app, actor="inspector", commune="00001", client_id="tablet-0
 def save(app, inspection_id, answers, notes=None, actor="inspector"):
     with app.app_context():
         inspection = db.session.get(Inspection, inspection_id)
-        service.save_answers(db.session, app.extensions["catalog"], user(actor), inspection_id, answers, notes or {},
+        service.save_answers(db.session, app.extensions["catalog"].loaded, user(actor), inspection_id, answers, notes or {},
                              inspection.version)
 
 
@@ -65,7 +65,7 @@ def compliant_answers():
 def finalise(app, inspection_id, answers=None, actor="inspector"):
     save(app, inspection_id, answers or compliant_answers(), actor=actor)
     with app.app_context():
-        finalize_with_details(db.session, app.extensions["catalog"], user(actor), inspection_id)
+        finalize_with_details(db.session, app.extensions["catalog"].loaded, user(actor), inspection_id)
 
 
 def jpeg(width=800, height=600) -> bytes:
@@ -408,7 +408,7 @@ def test_checklist_shows_saved_answers_findings_and_deadlines(app, client):
     assert re.search(r'name="CK-06"[^>]*value="05/01/2020"', html)
     assert "Loa ở tổ 5 hỏng</textarea>" in html
     with app.app_context():
-        detail = service.inspection_detail(db.session, app.extensions["catalog"], db.session.get(Inspection, inspection_id))
+        detail = service.inspection_detail(db.session, app.extensions["catalog"].loaded, db.session.get(Inspection, inspection_id))
     panel = html[html.index('id="findings"'):html.index('id="findings-empty"')]
     assert panel.count('class="finding ') == len(detail["findings"]) > 0
     for finding in detail["findings"]:
@@ -488,7 +488,7 @@ def test_photo_route_serves_only_users_who_may_view_the_inspection(app):
     other_id = make_inspection(app, actor="admin", commune="00037", client_id="tablet-0002-abcdef")
     with app.app_context():
         photo, _ = service.add_photo(db.session, user("inspector"), inspection_id, "CK-01", io.BytesIO(jpeg(2400, 1200)),
-                                  "bang-tin.jpg", Path(app.config["PHOTO_DIR"]), app.extensions["catalog"])
+                                  "bang-tin.jpg", Path(app.config["PHOTO_DIR"]), app.extensions["catalog"].loaded)
         photo_id = photo.id
     url = f"/inspections/{inspection_id}/photos/{photo_id}"
     client = app.test_client()

@@ -42,7 +42,7 @@ def first_inspection(app) -> int:
 
 def reinspection(app, previous_id: int, day="2021-03-15", answers=None) -> int:
     with app.app_context():
-        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"], user("inspector"), {
+        inspection, _ = service.create_inspection(db.session, app.extensions["catalog"].loaded, user("inspector"), {
             "client_id": "tablet-again-0001", "reinspection_of": previous_id, "inspection_date": day})
         inspection_id = inspection.id
     if answers is not None:

@@ -66,7 +66,7 @@ def finalised(app, actor="inspector", commune="00001", client_id="tablet-rem-000
               day="2020-09-15") -> int:
     answers = json.loads((DATA / "compliant.json").read_text(encoding="utf-8"))["answers"] | (
         VIOLATIONS if answers is None else answers)
-    catalog = app.extensions["catalog"]
+    catalog = app.extensions["catalog"].loaded
     with app.app_context():
         inspection, _ = inspection_service.create_inspection(db.session, catalog, user(actor), {
             "client_id": client_id, "checklist": "papi-xa", "commune_code": commune,

@@ -58,7 +58,7 @@ def get(client, path: str, status: int = 200):
 def demo(app):
     """2023 and 2024 of demo inspections of the 30 test communes; one commune's name made hostile."""
     with app.app_context():
-        seed_demo(db.session, app.extensions["catalog"], range(2023, 2025), None, 122, as_of=AS_OF)
+        seed_demo(db.session, app.extensions["catalog"].loaded, range(2023, 2025), None, 122, as_of=AS_OF)
         target = db.session.scalar(select(Inspection.id).where(Inspection.commune_code == "00010",
                                                                Inspection.status == "finalised")
                                    .order_by(Inspection.inspection_date.desc()))
@@ -73,7 +73,7 @@ def expected(app, username: str, query: str) -> service.SummaryReport:
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.username == username))
         checked = service.resolve_request(db.session, actor, args, today_in_vietnam())
-        return service.build_report(db.session, app.extensions["catalog"], checked)
+        return service.build_report(db.session, app.extensions["catalog"].loaded, checked)
 
 
 class Page(HTMLParser):

@@ -1,4 +1,5 @@
-"""The criteria preview page and the workbook download, with CSRF on as in production."""
+"""The criteria versions pages (upload a draft, compare, try, publish) and the workbook download, with CSRF on
+as in production."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ from inspect_app.criteria.importer import import_workbook
 from inspect_app.criteria.layout import BASIS, ITEMS, RULES
 from inspect_app.domain.checklists import today_in_vietnam
 
-PAGE = "/admin/criteria/preview"
+PAGE = "/admin/criteria"
 
 
 def download(client, version: int = 2):
@@ -73,15 +74,15 @@ def test_only_administrators_see_and_use_the_page(client):
     refused = client.post(PAGE, data={"csrf_token": token, "file": (io.BytesIO(b"PK\x03\x04"), "a.xlsx")},
                           content_type="multipart/form-data")
     assert refused.status_code == 403
-    assert "Chỉ quản trị viên được thử bảng tiêu chí sửa đổi." in refused.get_data(as_text=True)
-    assert "Thử bảng tiêu chí sửa đổi" not in client.get("/checklists").get_data(as_text=True)
+    assert "Chỉ quản trị viên được quản lý phiên bản bảng tiêu chí." in refused.get_data(as_text=True)
+    assert "Quản lý phiên bản" not in client.get("/checklists").get_data(as_text=True)
 
 
-def test_the_criteria_pages_link_to_the_preview_and_the_workbook(client):
+def test_the_criteria_pages_link_to_the_versions_and_the_workbook(client):
     login(client, "admin")
     assert f'href="{PAGE}"' in client.get("/checklists").get_data(as_text=True)
     html = client.get("/checklists/papi-xa?version=1").get_data(as_text=True)
-    assert 'href="/checklists/papi-xa/workbook.xlsx?version=1"' in html and f'href="{PAGE}"' in html
+    assert 'href="/checklists/papi-xa/workbook.xlsx?version=1"' in html
     page = client.get(PAGE)
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.get_data(as_text=True)
 
@@ -108,15 +109,17 @@ def test_a_valid_edit_shows_its_differences_and_what_it_changes(app, client):
     for commune, days, tg02 in (("00004", 30, 4), ("00008", 60, 6)):
         day = today - dt.timedelta(days=days)
         with app.app_context():
-            answers = answers_on(app.extensions["catalog"], day) | {"TG-02": tg02}
+            answers = answers_on(app.extensions["catalog"].loaded, day) | {"TG-02": tg02}
         inspection = make_inspection(app, actor="admin", commune=commune, client_id=f"tablet-{commune}-preview",
                                      day=day.isoformat())
         finalise(app, inspection, answers, actor="admin")
     login(client, "admin")
     response = upload(client, edited(client, stricter_with_a_new_item))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200, html
-    assert "Bản nháp hợp lệ" in html and "Khác với phiên bản 2 đang áp dụng" in html
+    assert response.status_code == 303, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    assert "Đã lưu thành bản nháp phiên bản 3" in html and "Khác với phiên bản 2 đang áp dụng" in html
     assert re.search(r'id="item-DT-06">.*?Thêm mới</span> UBND xã công bố số điện thoại', html, re.S)
     assert re.search(r'id="rule-TG-02">.*?<th scope="row">Điều kiện</th><td><del>TG-02 &lt; 4</del></td>'
                      r'<td><ins>TG-02 &lt; 5</ins></td>', html, re.S)
@@ -144,3 +147,72 @@ def test_the_workbook_download_imports_with_no_problem(client):
     result = import_workbook(io.BytesIO(response.data), root)
     assert result.problems == () and (result.draft.checklist_id, result.draft.version) == ("papi-xa", 2)
     assert download(client, 9).status_code == 404
+
+
+def draft_page(client, edit=stricter_with_a_new_item) -> str:
+    """Upload an edited version 2 as a draft; the draft page's address."""
+    response = upload(client, edited(client, edit))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def test_trying_a_draft_shows_its_findings_beside_the_version_in_force(client):
+    login(client, "admin")
+    address = draft_page(client)
+    page = client.get(f"{address}/try")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="a-DT-06"' in html and 'name="a-TG-02"' in html
+    response = client.post(f"{address}/try", data={"csrf_token": token_of(page), "day": "", "villages": "12",
+                                                   "a-TG-02": "4", "a-DT-06": "no", "a-TG-01": "yes"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html
+    draft = re.search(r'<div id="trial-draft">(.*?)</div>', html, re.S).group(1)
+    current = re.search(r'<div id="trial-current">(.*?)</div>', html, re.S).group(1)
+    assert 'class="finding-TG-02"' in draft and 'class="finding-DT-06"' in draft
+    assert 'class="finding-TG-02"' not in current and "Phiên bản 2 đang áp dụng" in current
+    assert "DT-06" in re.search(r"không có hoặc không nhận câu trả lời của: ([^<]*)", html).group(1)
+    refused = client.post(f"{address}/try", data={"csrf_token": token_of(page), "a-TG-02": "bốn", "day": "31/02/2026"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "không đọc được" in text and "Ngày không hợp lệ" in text
+    assert "Kết quả chấm thử" not in text
+
+
+def test_publishing_from_the_page_needs_today_or_later_and_is_final(client):
+    login(client, "admin")
+    address = draft_page(client)
+    page = client.get(address)
+    html = page.get_data(as_text=True)
+    assert "Bản nháp" in html and "Ban hành phiên bản 3" in html
+    yesterday = (today_in_vietnam() - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    refused = client.post(f"{address}/publish", data={"csrf_token": token_of(page), "effective_from": yesterday})
+    assert refused.status_code == 422 and "Ngày có hiệu lực phải là hôm nay hoặc một ngày sau." in \
+        refused.get_data(as_text=True)
+    no_token = client.post(f"{address}/publish", data={"effective_from": yesterday})
+    assert no_token.status_code in (400, 422) and "Đã ban hành" not in client.get(address).get_data(as_text=True)
+    tomorrow = today_in_vietnam() + dt.timedelta(days=1)
+    done = client.post(f"{address}/publish", data={"csrf_token": token_of(page),
+                                                   "effective_from": tomorrow.strftime("%d/%m/%Y")})
+    assert done.status_code == 303
+    html = client.get(address).get_data(as_text=True)
+    assert f"Đã ban hành phiên bản 3, có hiệu lực từ ngày {tomorrow:%d/%m/%Y}" in html
+    assert "Ban hành phiên bản 3" not in html and "Xóa bản nháp" not in html
+    listing = client.get(PAGE).get_data(as_text=True)
+    assert re.search(r'id="version-papi-xa-3">.*?Đã ban hành', listing, re.S)
+    yaml_text = client.get(f"{address}/checklist.yaml")
+    assert yaml_text.status_code == 200 and f"effective_from: {tomorrow.isoformat()}" in yaml_text.get_data(as_text=True)
+    assert "DT-06" in client.get(f"{address}/rules.yaml").get_data(as_text=True)
+    html = client.get(f"/checklists/papi-xa?date={tomorrow:%d/%m/%Y}").get_data(as_text=True)
+    assert "phiên bản 3" in html and "DT-06" in html
+
+
+def test_a_draft_can_be_deleted_and_others_cannot_see_it(client):
+    login(client, "admin")
+    address = draft_page(client)
+    page = client.get(address)
+    assert client.post(f"{address}/delete", data={"csrf_token": token_of(page)}).status_code == 303
+    assert client.get(address).status_code == 404
+    address = draft_page(client)
+    client.post("/logout", data={"csrf_token": token_of(client.get(PAGE))})
+    login(client, "inspector")
+    for path in (address, f"{address}/try", f"{address}/workbook.xlsx", f"{address}/rules.yaml"):
+        assert client.get(path).status_code == 403, path
