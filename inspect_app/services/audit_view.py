@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "move": "Dời lịch kiểm tra dự kiến",
     "cancel": "Hủy lịch kiểm tra dự kiến",
     "start": "Bắt đầu cuộc kiểm tra theo kế hoạch",
+    "offline_import": "Nhập dữ liệu chờ gửi của máy tính bảng",
 }
 ENTITY_LABELS = {"inspection": "Phiếu kiểm tra", "remediation": "Việc khắc phục", "user": "Tài khoản",
                  "team": "Đoàn kiểm tra", "criteria_version": "Phiên bản bảng tiêu chí",
@@ -125,6 +126,11 @@ FIELD_LABELS = {
     "teams": "Các đoàn kiểm tra",
     "plan": "Kế hoạch",
     "window": "Thời gian dự kiến",
+    # a tablet's queue imported by an administrator (services.offline_import)
+    "author": "Người nhập trên máy tính bảng",
+    "items": "Các tiêu chí đã ghi",
+    "clashes": "Các tiêu chí khác với máy chủ (chưa ghi)",
+    "exported_at": "Thời điểm xuất tệp",
 }
 INSPECTION_KEYS = ("replaces", REINSPECTION_KEY, "from_inspection", "to_inspection", "inspection")
 ACTION_FIELD_LABELS = {("verify", "evidence"): "Số minh chứng đã gửi"}

@@ -193,7 +193,9 @@ def make_trail(app) -> dict[str, int]:
                                                   "window": {"from": ["2020-09-15", "2020-09-16"],
                                                              "to": ["2020-09-21", "2020-09-22"]}}),
                   ("cancel", "planned_inspection", {"reason": "Đã kiểm tra trong đợt trước", "commune": "00001"}),
-                  ("start", "planned_inspection", {"inspection": inspection}))),
+                  ("start", "planned_inspection", {"inspection": inspection}),
+                  ("offline_import", "inspection", {"author": "inspector", "items": ["TG-01", "TG-02"],
+                                                    "clashes": ["CK-01"], "exported_at": "2026-12-05T09:30:00+07:00"}))),
             AuditEntry(user_id=admin.id, username="admin", action="freeze_minutes", entity="inspection",
                        entity_id=inspection, details={"minutes": "01/BB-ĐKT"},
                        at=dt.datetime(2020, 9, 15, 17, 30)),  # UTC: 16/09/2020 00:30 in Hà Nội
@@ -358,7 +360,7 @@ def test_unknown_actions_keys_and_values_still_read_as_text(app):
         long_text = "Văn bản số 45/KH-SNV về việc kiểm tra công tác cải cách hành chính " * 5
         entry = AuditEntry(user_id=None, username="system", action="archive", entity="checklist", entity_id=7,
                            at=dt.datetime(2020, 9, 15, 1, 30), details={
-                               "mystery_key": {"nested": "Văn bản", "items": [1, 2.5, True, None]},
+                               "mystery_key": {"nested": "Văn bản", "values": [1, 2.5, True, None]},
                                "moved": {"from": "2020-09-15T01:30:00", "to": "2020-09-16"},
                                "long_text": long_text, "digest": "ab" * 32, "empty": None, "flag": False})
         db.session.add(entry)
@@ -367,7 +369,7 @@ def test_unknown_actions_keys_and_values_still_read_as_text(app):
     assert (row.at, row.who.name, row.action) == ("15/09/2020 08:30", "Hệ thống", "Thao tác “archive”")
     assert (row.target.kind, row.target.name) == ("Bản ghi “checklist”", "số 7")
     shown = [text(line) for line in row.lines]
-    assert shown[0] == "Trường “mystery key”: Trường “nested”: Văn bản; Trường “items”: 1; 2,5; Có; (trống)"
+    assert shown[0] == "Trường “mystery key”: Trường “nested”: Văn bản; Trường “values”: 1; 2,5; Có; (trống)"
     assert shown[1] == "Trường “moved”: 15/09/2020 08:30 → 16/09/2020"
     cut = row.lines[2].after
     assert len(cut.text) <= 161 and cut.text.endswith("…") and cut.full == long_text
@@ -471,6 +473,12 @@ def test_criteria_versions_read_as_their_checklist_and_version(app, trail):
     assert "Tệp bảng tính: tieu-chi.xlsx" in lines(imported)
     assert "Có hiệu lực từ ngày: 06/12/2026" in lines(seen["Ban hành phiên bản bảng tiêu chí"][0])
     assert seen["Xóa bản nháp bảng tiêu chí"][0].target.link.endpoint == "criteria.draft"
+
+
+def test_an_offline_import_names_its_author_and_what_it_wrote(app, trail):
+    imported = by_action(rows_for(app))["Nhập dữ liệu chờ gửi của máy tính bảng"][0]
+    assert "Người nhập trên máy tính bảng: inspector" in lines(imported)
+    assert "Các tiêu chí khác với máy chủ (chưa ghi): CK-01" in lines(imported)
 
 
 def test_plans_read_in_vietnamese(app, trail):
