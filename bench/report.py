@@ -14,17 +14,14 @@ district's Excel. Medians (and min, max), the file size, and how long the SQL pa
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from seeded import AS_OF, analyse, build, postgres_database, release  # sets up sys.path for the imports below
+from seeded import AS_OF, analyse, build, postgres_database, release, seeded_arguments  # sets up sys.path for the imports below
 from conftest import PASSWORD  # noqa: E402
 
 from sqlalchemy import select  # noqa: E402
@@ -32,7 +29,6 @@ from sqlalchemy import select  # noqa: E402
 from inspect_app.extensions import db  # noqa: E402
 from inspect_app.models import User  # noqa: E402
 from inspect_app.services import report as service  # noqa: E402
-from inspect_app.services.demo import parse_years  # noqa: E402
 
 TARGET_SECONDS = 5.0
 ACCOUNTS = {"admin": ("admin", None), "inspector": ("inspector", None)}
@@ -94,18 +90,9 @@ def print_rows(label: str, seconds: float, result, rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed requests per download (≥ 3)")
-    parser.add_argument("--years", default="2020-2025", help="years to seed, e.g. 2020-2025")
-    parser.add_argument("--seed", type=int, default=122)
-    parser.add_argument("--check", action="store_true", help="exit 1 when an Excel download misses ≤ 5 s")
-    parser.add_argument("--json", type=Path, default=None, help="write the results as JSON")
-    args = parser.parse_args(argv)
-    if args.runs < 3:
-        parser.error("--runs must be at least 3")
-    years = parse_years(args.years)
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    args, years = seeded_arguments(__doc__, argv, repeats="--runs", default=5, least=3,
+                                   repeats_help="timed requests per download (≥ 3)",
+                                   check_help="exit 1 when an Excel download misses ≤ 5 s")
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         folder = Path(tmp)

@@ -10,23 +10,19 @@ history under the codes that carried over). Target: p95 ≤ 300 ms; --check exit
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from seeded import AS_OF, analyse, build, postgres_database, release  # sets up sys.path for the imports below
+from seeded import AS_OF, analyse, build, postgres_database, release, seeded_arguments  # sets up sys.path for the imports below
 from stats import percentile
 
 from inspect_app.domain.risk import rank  # noqa: E402
 from inspect_app.extensions import db  # noqa: E402
-from inspect_app.services.demo import parse_years  # noqa: E402
 from inspect_app.services.risk import histories  # noqa: E402
 
 P95_TARGET_MS = 300.0
@@ -65,18 +61,9 @@ def report(label: str, seconds: float, result, rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=50, help="timed rankings per date (≥ 20)")
-    parser.add_argument("--years", default="2020-2025", help="years to seed, e.g. 2020-2025")
-    parser.add_argument("--seed", type=int, default=122)
-    parser.add_argument("--check", action="store_true", help="exit 1 when p95 > 300 ms")
-    parser.add_argument("--json", type=Path, default=None, help="write the results as JSON")
-    args = parser.parse_args(argv)
-    if args.n < 20:
-        parser.error("--n must be at least 20")
-    years = parse_years(args.years)
-    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    args, years = seeded_arguments(__doc__, argv, repeats="--n", default=50, least=20,
+                                   repeats_help="timed rankings per date (≥ 20)",
+                                   check_help="exit 1 when p95 > 300 ms")
     accounts = {"admin": ("admin", None)}
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-risk-") as tmp:

@@ -5,9 +5,11 @@ Shared by bench/dashboard.py and bench/report.py: the real units, a few accounts
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -25,9 +27,27 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from inspect_app.cli import load_reference_units  # noqa: E402
 from inspect_app.extensions import db  # noqa: E402
 from inspect_app.models import Team, User  # noqa: E402
-from inspect_app.services.demo import seed_demo  # noqa: E402
+from inspect_app.services.demo import parse_years, seed_demo  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 27)
+
+
+def seeded_arguments(doc: str, argv: list[str] | None, *, repeats: str, default: int, least: int,
+                     repeats_help: str, check_help: str) -> tuple[argparse.Namespace, range]:
+    """The options every seeded benchmark takes (its repeat count, --years, --seed, --check, --json) and
+    the years to seed; prints the machine it runs on, since these numbers vary with it."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument(repeats, type=int, default=default, help=repeats_help)
+    parser.add_argument("--years", default="2020-2025", help="years to seed, e.g. 2020-2025")
+    parser.add_argument("--seed", type=int, default=122)
+    parser.add_argument("--check", action="store_true", help=check_help)
+    parser.add_argument("--json", type=Path, default=None, help="write the results as JSON")
+    args = parser.parse_args(argv)
+    if getattr(args, repeats.lstrip("-")) < least:
+        parser.error(f"{repeats} must be at least {least}")
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return args, parse_years(args.years)
 
 
 def build(url: str, folder: Path, years: range, seed_value: int, accounts: dict[str, tuple[str, str | None]]):
