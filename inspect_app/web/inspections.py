@@ -172,6 +172,25 @@ def _fill_units(form: NewInspectionForm, day: dt.date) -> list[dict[str, str]]:
     return listed
 
 
+def submit_inspection_form(form, *linked: int) -> tuple[Inspection | None, bool, list[str]]:
+    """Validate a posted new, re-inspection or planned-inspection form and create its inspection, judged by the
+    catalog fresh from the database (a version another worker published counts); the inspection and whether it
+    is new (a double submit is not), or None and the messages to show above the form."""
+    valid = form.validate()
+    data, team_rows, rep_rows = form.payload(*linked)
+    if not (form.team_has_a_head(data["team"]) and valid):
+        return None, False, []
+    try:
+        inspection, created = create_inspection(db.session, current_catalog(fresh=True),
+                                                current_user._get_current_object(), data)
+    except Invalid as error:
+        return None, False, [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
+                                                                      rep_rows)]
+    except (Conflict, Forbidden) as error:
+        return None, False, [error.message]
+    return inspection, created, []
+
+
 @blueprint.route("/inspections/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -193,19 +212,9 @@ def new():
     general: list[str] = []
     status = 200
     if request.method == "POST" and "refresh" not in request.form:
-        valid = form.validate()
-        data, team_rows, rep_rows = form.payload()
-        valid = form.team_has_a_head(data["team"]) and valid
-        if valid:
-            try:
-                inspection, _ = create_inspection(db.session, catalog, current_user, data)
-            except Invalid as error:
-                general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
-                                                                    rep_rows)]
-            except Forbidden as error:
-                general = [error.message]
-            else:
-                return redirect(url_for(".show", inspection_id=inspection.id), 303)
+        inspection, _, general = submit_inspection_form(form)
+        if inspection is not None:
+            return redirect(url_for(".show", inspection_id=inspection.id), 303)
         status = 422
     return render_template("inspections/new.html", form=form, general=general, checklists=form.checklist.choices,
                            commune_district={c["code"]: c["district"] for c in communes},
@@ -228,22 +237,12 @@ def reinspect(inspection_id: int):
     general: list[str] = []
     status = 200
     if request.method == "POST":
-        valid = form.validate()
-        data, team_rows, rep_rows = form.payload(previous.id)
-        valid = form.team_has_a_head(data["team"]) and valid
-        if valid:
-            try:
-                inspection, created = create_inspection(db.session, current_catalog(fresh=True), current_user, data)
-            except Invalid as error:
-                general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
-                                                                    rep_rows)]
-            except (Conflict, Forbidden) as error:
-                general = [error.message]
-            else:
-                if created:
-                    flash(f"Đã lập phiếu tái kiểm tra {inspection.commune_name} ngày "
-                          f"{inspection.inspection_date:%d/%m/%Y}; các câu trả lời lần trước hiện dưới mỗi tiêu chí.")
-                return redirect(url_for(".show", inspection_id=inspection.id), 303)
+        inspection, created, general = submit_inspection_form(form, previous.id)
+        if inspection is not None:
+            if created:
+                flash(f"Đã lập phiếu tái kiểm tra {inspection.commune_name} ngày "
+                      f"{inspection.inspection_date:%d/%m/%Y}; các câu trả lời lần trước hiện dưới mỗi tiêu chí.")
+            return redirect(url_for(".show", inspection_id=inspection.id), 303)
         status = 422
     findings = [{"code": f.code, "title": f.title, "deadline": f.deadline,
                  "items": [code for code in f.items if code != f.code],

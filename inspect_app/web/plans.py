@@ -19,10 +19,10 @@ from ..extensions import db
 from ..models import MEMBER_ROLES, PLANNED_KINDS, Team, User, utcnow
 from ..services import Conflict, Forbidden, Invalid
 from ..services import plan_documents, plans, risk
-from ..services.inspections import create_inspection
 from ..services.units import districts_on
 from .api import _actor
 from .inspection_forms import new_client_id
+from .inspections import submit_inspection_form
 from .plan_forms import AddForm, CancelForm, MoveForm, PlanForm, StartForm, TopForm
 from . import current_catalog
 
@@ -276,19 +276,9 @@ def start(planned_id: int):
     general: list[str] = []
     status = 200
     if request.method == "POST":
-        valid = form.validate()
-        data, team_rows, rep_rows = form.payload(planned.id)
-        valid = form.team_has_a_head(data["team"]) and valid
-        if valid:
-            try:
-                inspection, _ = create_inspection(db.session, catalog, actor, data)
-            except Invalid as error:
-                general = [error.message, *form.show_service_errors(error.details.get("errors", {}), team_rows,
-                                                                    rep_rows)]
-            except (Conflict, Forbidden) as error:
-                general = [error.message]
-            else:
-                return redirect(url_for("inspections.show", inspection_id=inspection.id), 303)
+        inspection, _, general = submit_inspection_form(form, planned.id)
+        if inspection is not None:
+            return redirect(url_for("inspections.show", inspection_id=inspection.id), 303)
         status = 422
     return render_template("plans/start.html", form=form, planned=planned, reference=defaults["plan_reference"],
                            general=general, member_roles=MEMBER_ROLES), status
