@@ -216,3 +216,13 @@ def test_a_draft_can_be_deleted_and_others_cannot_see_it(client):
     login(client, "inspector")
     for path in (address, f"{address}/try", f"{address}/workbook.xlsx", f"{address}/rules.yaml"):
         assert client.get(path).status_code == 403, path
+
+
+def test_the_versions_list_offers_each_drafts_own_workbook(client):
+    login(client, "admin")
+    address = draft_page(client)
+    listing = client.get(PAGE).get_data(as_text=True)
+    link = re.search(r'id="version-papi-xa-3">.*?href="([^"]+)">Excel</a>', listing, re.S).group(1)
+    assert link == f"{address}/workbook.xlsx"
+    response = client.get(link)
+    assert response.status_code == 200 and 'filename="papi-xa-v3.xlsx"' in response.headers["Content-Disposition"]
