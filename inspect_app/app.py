@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import cli, models
 from .config import Config
 from .evaluation import PROJECT_ROOT
-from .extensions import csrf, db, login_manager, migrate, tune_sqlite
+from .extensions import compress, csrf, db, login_manager, migrate, tune_sqlite
 from .services.criteria_versions import CatalogHolder
 from .web import hostile, register_blueprints
 
@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     hostile.register(app)
     csrf.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     holder = CatalogHolder(app.config["CATALOG_DIR"], app.config["CATALOG_CHECK_SECONDS"])
     with app.app_context():

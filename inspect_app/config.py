@@ -51,6 +51,14 @@ class Config:
     IDLE_MINUTES = int(os.environ.get("INSPECT_IDLE_MINUTES", "60"))  # a session unused this long is ended
     WTF_CSRF_TIME_LIMIT = None  # a tablet page stays open all day on site
     JSON_AS_ASCII = False
+    # Flask-Compress: text answers go out brotli- or gzip-encoded (the checklist page is ~116 KB of HTML on a
+    # slow 3G link); PDFs, photos and workbooks are already compressed and stay as they are. Streamed answers
+    # (the static files) take gzip too, so that a browser offering only gzip gets its CSS and JS compressed.
+    COMPRESS_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
+                          "application/manifest+json", "image/svg+xml", "text/yaml", "text/plain"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5  # brotli's 4 (the default) comes out larger than gzip's 6 on our JS and JSON; 5 is smaller
     SMTP = _smtp()
     MINUTES = MinutesSettings(
         issuing_body=os.environ.get("INSPECT_MINUTES_ISSUER", MinutesSettings.issuing_body),
