@@ -1,6 +1,7 @@
 """Starting an inspection without a network (issue 13) in Debian's Chromium: the start forms and the
 offline checklist page come from the service worker's cache, the creation waits in IndexedDB with
-everything answered on it, and the tablet creates it exactly once when the network is back.
+everything answered on it, and the tablet creates it exactly once when the network is back. The
+minutes' details wait on the tablet like answers.
 
 "Offline" is the same as in test_offline.py: set_offline, request routing and the server's gate.
 """
@@ -179,3 +180,38 @@ def test_a_creation_the_server_refuses_keeps_the_answers_and_says_why(app, gate,
     page.goto("/inspections")
     expect(page.locator("#pending-creations")).to_contain_text("Phường Ba Đình — ngày 15/09/2028")
     expect(page.locator("#pending-creations .status.refused")).to_contain_text("Máy chủ không tạo được phiếu")
+
+
+def test_the_minutes_details_wait_on_the_tablet_and_are_checked_before(app, gate, live_server, browser):
+    inspection_id = test_offline.new_inspection(app)
+    tablet = OfflineTablet(browser, live_server, gate)
+    page = tablet.page
+    tablet.login("inspector")
+    tablet.open_cached(f"/inspections/{inspection_id}")
+
+    page.fill("#details-form [name=start_time]", "14h")
+    page.fill("#details-form [name=end_time]", "9:30")
+    page.locator("#details-form button[type=submit]").tap()  # checked on the tablet, nothing queued
+    expect(page.locator("#details-form .field-end_time .field-error")).to_have_text("Giờ kết thúc phải sau giờ bắt đầu.")
+    expect(page.locator("#net-waiting")).to_be_hidden()
+
+    tablet.offline()
+    page.fill("#details-form [name=start_time]", "8h30")
+    page.fill("#details-form [name=end_time]", "11:00")
+    page.fill("#details-form [name=place]", "Trụ sở UBND phường Phúc Xá")
+    page.locator("#details-form button[type=submit]").tap()
+    expect(page.locator("#details-status")).to_have_text("Đã lưu trên máy — sẽ tự gửi khi có mạng.")
+    expect(page.locator("#details-form [name=start_time]")).to_have_value("08:30")
+    expect(page.locator("#confirm-place")).to_have_value("Trụ sở UBND phường Phúc Xá")  # finalising asks the same
+    expect(page.locator("#net-waiting")).to_have_text("1 thay đổi chờ gửi")
+    page.reload()
+    expect(page.locator("#details-form [name=place]")).to_have_value("Trụ sở UBND phường Phúc Xá")
+
+    tablet.online()
+    expect(page.locator("#details-status")).to_contain_text("Đã lưu thông tin biên bản lúc", timeout=20_000)
+    expect(page.locator("#net-waiting")).to_be_hidden()
+    with app.app_context():
+        inspection = db.session.get(Inspection, inspection_id)
+        assert (inspection.start_time, inspection.end_time, inspection.place) == (
+            "08:30", "11:00", "Trụ sở UBND phường Phúc Xá")
+    assert tablet.pending(inspection_id) is None and tablet.errors == []
