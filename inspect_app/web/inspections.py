@@ -114,17 +114,20 @@ def asset(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
-def offline_drafts(checklist_id: str | None = None, previous_id: int | None = None) -> list[dict[str, Any]]:
+def offline_drafts(checklist_id: str | None = None, previous_id: int | None = None,
+                   current: bool = False) -> list[dict[str, Any]]:
     """The checklist versions an inspection started without a network may use, each with the dates it is in
     force and the URL of its offline checklist page: the start forms pick one by the date typed, and the
-    service worker caches the pages before the team leaves."""
-    catalog = current_catalog()
+    service worker caches the pages before the team leaves. `current`: only versions in force today or
+    later, for the list page's links, which must not send a tablet on a slow network every old version."""
+    catalog, today = current_catalog(), today_in_vietnam()
     ids = [checklist_id] if checklist_id else list(catalog.checklists)
     extra = {"previous": previous_id} if previous_id else {}
     return [{"id": c.id, "version": c.version, "from": c.effective_from.isoformat(),
              "to": c.effective_to.isoformat() if c.effective_to else None,
              "page": url_for("inspections.offline_draft", checklist=c.id, version=c.version, **extra)}
-            for cid in ids for c in catalog.checklists.get(cid, ())]
+            for cid in ids for c in catalog.checklists.get(cid, ())
+            if not current or c.effective_to is None or c.effective_to >= today]
 
 
 @blueprint.app_context_processor

@@ -233,9 +233,11 @@ def test_the_offline_reinspection_page_shows_the_previous_results(app):
     assert [(v["version"], v["from"], v["to"]) for v in versions] == [(1, "2020-06-11", "2025-06-30"),
                                                                       (2, "2025-07-01", None)]
     assert versions[1]["page"] == f"/inspections/offline-draft?checklist=papi-xa&version=2&previous={first}"
-    listing = inspector.client.get("/inspections").get_data(as_text=True)
-    assert re.search(rf'class="button small reinspect"[^>]*data-offline-pages="[^"]*version=2&amp;previous={first}"',
-                     listing)
+    listing = inspector.client.get("/inspections").get_data(as_text=True)  # only the version in force today
+    assert re.search(rf'class="button small reinspect"[^>]*data-offline-pages="/inspections/offline-draft\?'
+                     rf'checklist=papi-xa&amp;version=2&amp;previous={first}"', listing)
+    assert re.search(r'id="new-inspection-link"[^>]*data-offline-pages="/inspections/offline-draft\?'
+                     r'checklist=papi-xa&amp;version=2"', listing)
 
 
 def creation(client_id: str, **overrides) -> dict:
