@@ -36,8 +36,18 @@
           if (!db.objectStoreNames.contains("changes")) db.createObjectStore("changes", { keyPath: "key" });
           if (!db.objectStoreNames.contains("creations")) db.createObjectStore("creations", { keyPath: "key" });
         };
-        request.onsuccess = function () { resolve(request.result); };
-        request.onerror = request.onblocked = function () { resolve(null); };
+        request.onsuccess = function () {
+          // A newer release's page needs the database upgraded: step aside and reload as that release.
+          // Everything typed is in the database already, so the reload loses nothing.
+          request.result.onversionchange = function () { request.result.close(); location.reload(); };
+          resolve(request.result);
+        };
+        request.onerror = function () { resolve(null); };
+        // An older release's page still holds the database open: wait for it (it is the queue), and say so.
+        request.onblocked = function () {
+          var state = document.getElementById("net-state");
+          if (state) state.textContent = "Hãy đóng các thẻ khác của ứng dụng để lưu trên máy";
+        };
       });
     }
     return dbPromise;

@@ -215,3 +215,32 @@ def test_the_minutes_details_wait_on_the_tablet_and_are_checked_before(app, gate
         assert (inspection.start_time, inspection.end_time, inspection.place) == (
             "08:30", "11:00", "Trụ sở UBND phường Phúc Xá")
     assert tablet.pending(inspection_id) is None and tablet.errors == []
+
+
+def test_a_newer_release_upgrading_the_queue_is_not_blocked_by_an_open_page(app, gate, live_server, browser):
+    inspection_id = test_offline.new_inspection(app)
+    tablet = OfflineTablet(browser, live_server, gate)
+    page = tablet.page
+    tablet.login("inspector")
+    page.goto(f"/inspections/{inspection_id}")
+    other = tablet.context.new_page()
+    other.goto("/offline")  # any page of the app's origin
+    tablet.offline()
+    tablet.tap("TG-01", "yes")
+    page.wait_for_function("() => window.offlineStore.waiting().then(n => n === 1)")
+    # Another tab, as the next release would, opens the queue's database at a higher version.
+    upgraded = other.evaluate("""() => new Promise(resolve => {
+        const request = indexedDB.open('inspect-photos', 99);
+        request.onsuccess = () => { request.result.close(); resolve('upgraded'); };
+        request.onerror = () => resolve('error');
+        setTimeout(() => resolve('blocked'), 10000);
+    })""")
+    assert upgraded == "upgraded"  # the open page stepped aside (closed the database and reloaded)
+    queued = other.evaluate("""key => new Promise(resolve => {
+        const request = indexedDB.open('inspect-photos');
+        request.onsuccess = () => {
+            const read = request.result.transaction('changes').objectStore('changes').get(key);
+            read.onsuccess = () => { request.result.close(); resolve(read.result); };
+        };
+    })""", f"inspector|{inspection_id}")
+    assert queued["answers"] == {"TG-01": "yes"}  # and nothing it had queued was lost
