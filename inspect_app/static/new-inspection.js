@@ -1,6 +1,6 @@
 /* The forms that start an inspection. The new-inspection form: communes filtered by district and
- * reloaded for the chosen date, extra rows for team members and representatives, no double submit.
- * Both it and the re-inspection form also start an inspection without a network (below). The forms
+ * reloaded for the chosen date, extra rows for team members and representatives. Both it and the
+ * re-inspection form are sent once, and start an inspection without a network (below). The forms
  * work without this script. */
 (function () {
   "use strict";
@@ -106,24 +106,14 @@
       if (first) first.focus();
     });
   });
-
-  // One submit only; the hidden client_id makes a second one harmless anyway.
-  form.addEventListener("submit", function (event) {
-    var submitter = event.submitter;
-    if (submitter && submitter.name === "refresh") return;
-    var button = document.getElementById("create-submit");
-    if (button.dataset.sent) { event.preventDefault(); return; }
-    button.dataset.sent = "1";
-    button.textContent = "Đang tạo phiếu…";
-    setTimeout(function () { button.disabled = true; }, 0);
-  });
 }());
 
-/* Starting an inspection without a network: the form becomes the JSON API's document, queued on the
- * tablet under its client id (window.offlineStore), and the inspector goes on to the checklist page
- * cached for the version in force on the date typed. The server checks everything again when the
- * tablet syncs; the client id makes a second send return the same inspection. With a network the
- * form is posted as usual. */
+/* Sending a start form once, and starting an inspection without a network: then the form becomes the
+ * JSON API's document, queued on the tablet under its client id (window.offlineStore), and the
+ * inspector goes on to the checklist page cached for the version in force on the date typed. The
+ * server checks everything again when the tablet syncs; the client id makes a second send return the
+ * same inspection. With a network the form is posted from here, so that a network that drops the
+ * post (weak signal: the browser still says online) queues the inspection the same way. */
 (function () {
   "use strict";
   var form = document.querySelector("form[data-offline-versions]");
@@ -226,20 +216,32 @@
     problemsBox.scrollIntoView({ block: "center" });
   }
 
-  // Capturing, so that it runs before the double-submit guard above and keeps the form usable on a mistake.
-  form.addEventListener("submit", function (event) {
-    if (navigator.onLine || (event.submitter && event.submitter.name === "refresh")) return;
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    if (sent) return;
+  var button = form.querySelector('button[type="submit"]:not([name="refresh"])');
+  var label = button.textContent;
+  function busy(on) {
+    sent = on;
+    button.textContent = on ? "Đang tạo phiếu…" : label;
+    button.disabled = on;
+  }
+  function queue() {
     var result = read();
-    if (result.problems) { showProblems(result.problems); return; }
-    sent = true;
+    if (result.problems) { busy(false); showProblems(result.problems); return; }
     store.saveCreation(result.creation).then(function () {
       location.assign(result.creation.page + "#" + result.creation.client_id);
     }, function () {
-      sent = false;
+      busy(false);
       showProblems(["Không ghi được phiếu vào bộ nhớ máy; hãy thử lại, hoặc chờ có mạng."]);
     });
-  }, true);
+  }
+  form.addEventListener("submit", function (event) {
+    if (event.submitter && event.submitter.name === "refresh") return;  // the browser reloads the lists
+    event.preventDefault();
+    if (sent) return;
+    busy(true);
+    if (!navigator.onLine) { queue(); return; }
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" }).then(function (response) {
+      if (response.redirected) location.assign(response.url);  // created (or the login page)
+      else form.submit();  // refused, nothing created: the browser posts it again and shows the server's messages
+    }, queue);
+  });
 }());

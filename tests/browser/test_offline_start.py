@@ -244,3 +244,27 @@ def test_a_newer_release_upgrading_the_queue_is_not_blocked_by_an_open_page(app,
         };
     })""", f"inspector|{inspection_id}")
     assert queued["answers"] == {"TG-01": "yes"}  # and nothing it had queued was lost
+
+
+def test_a_start_form_the_weak_network_drops_is_queued_not_lost(app, gate, live_server, browser):
+    tablet = OfflineTablet(browser, live_server, gate)
+    page = tablet.page
+    tablet.login("inspector")
+    tablet.open_cached("/inspections")
+    cached(tablet, PAGE_V2)
+    page.goto("/inspections/new")
+    # The browser still says "online", but the post never reaches the server.
+    page.route("**/inspections/new", lambda route: route.abort("connectionreset") if route.request.method == "POST"
+               else route.continue_())
+    page.select_option("#commune", "00004")
+    page.fill("#villages", "40")
+    page.fill('[name="team-0-name"]', "Trần Thị Bình")
+    page.fill('[name="team-0-position"]', "Chuyên viên Sở Nội vụ")
+    client_id = page.input_value('[name="client_id"]')
+    page.locator("#create-submit").tap()
+    page.wait_for_url(re.compile(r"/inspections/offline-draft\?checklist=papi-xa&version=2#"))
+    page.unroute("**/inspections/new")
+    # The network is fine for the API: the page creates the inspection at once and gives way to it.
+    page.wait_for_url(re.compile(r"/inspections/\d+$"), timeout=30_000)
+    (created,) = created_with(app, client_id)
+    assert page.url.endswith(f"/inspections/{created.id}") and tablet.errors == []
