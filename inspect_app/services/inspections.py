@@ -29,7 +29,7 @@ from .minutes import MinutesSettings, RecordContent, draft_minutes, freeze_minut
 from .paging import PER_PAGE, Page, matching_search, paginate, search_term
 from .plans import PLANNED_KEY, mark_started, planned_to_start, start_defaults
 from .photos import ANNEX_FOLDER, StoredPhoto, exif_segment, store_photo
-from .previous import Previous, previous_of, previous_query, previous_status
+from .previous import Previous, findings_with_actions, previous_of, previous_query, previous_status
 from .remediation import OPEN, VERIFIED, STATUS_LABELS as REMEDIATION_LABELS
 from .transactions import transaction
 from .units import commune_on
@@ -78,7 +78,25 @@ def team_head_problem(team: list[dict[str, str]]) -> str | None:
 @transaction
 def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any,
                       today: dt.date | None = None) -> tuple[Inspection, bool]:
-    """Create a draft inspection; the same client_id again returns the existing one (idempotent).
+    """Create a draft inspection (see new_inspection) and commit it; the same client_id again, even racing in
+    from another request, returns the existing one (idempotent)."""
+    try:
+        inspection, created = new_inspection(session, catalog, actor, data, today)
+    except IntegrityError:  # the same client_id raced in from another request
+        session.rollback()
+        existing = session.scalar(select(Inspection).where(Inspection.client_id == data.get("client_id")))
+        if existing is None:
+            raise
+        require_view(actor, existing)
+        return existing, False
+    session.commit()
+    return inspection, created
+
+
+def new_inspection(session: Session, catalog: Catalog, actor: User, data: Any,
+                   today: dt.date | None = None) -> tuple[Inspection, bool]:
+    """A draft inspection, flushed but not committed (the caller owns the transaction); an existing one for a
+    client_id already used.
 
     With `"reinspection_of": <id>` it is a re-inspection (tái kiểm tra) of that finalised inspection:
     the checklist, commune, villages, team and commune representatives default to the previous
@@ -159,21 +177,12 @@ def create_inspection(session: Session, catalog: Catalog, actor: User, data: Any
         commune_reps=[CommuneRep(position_index=i, **p) for i, p in enumerate(reps)],
     )
     session.add(inspection)
-    try:
-        session.flush()
-    except IntegrityError:  # the same client_id raced in from another request
-        session.rollback()
-        existing = session.scalar(select(Inspection).where(Inspection.client_id == client_id))
-        if existing is None:
-            raise
-        require_view(actor, existing)
-        return existing, False
+    session.flush()
     extra = {REINSPECTION_KEY: previous.id} if previous is not None else {}
     if planned is not None:
         mark_started(session, actor, planned, inspection)
         extra[PLANNED_KEY] = planned.id
     record(session, actor, "create", "inspection", inspection.id, commune=unit.code, date=day.isoformat(), **extra)
-    session.commit()
     return inspection, True
 
 
@@ -237,6 +246,31 @@ def reinspection_base(session: Session, actor: User, inspection_id: Any) -> Insp
                        f"{previous.commune_name}; hãy tái kiểm tra từ lần kiểm tra ngày "
                        f"{latest.inspection_date:%d/%m/%Y}.", status=previous.status, **instead)
     return previous
+
+
+def offline_draft(session: Session, catalog: Catalog, actor: User, checklist_id: str, version: int,
+                  previous_id: int | None = None) -> tuple[Inspection, Checklist, dict[str, Any] | None]:
+    """What the tablet's checklist page for an inspection it creates without a network needs: an unsaved
+    stand-in inspection, the whole checklist version (the page hides the items not in force on the date
+    the inspector chose), and for a re-inspection the previous results as of today. The page is cached
+    before the team leaves; the inspection itself is created when the tablet syncs (create_inspection)."""
+    if actor.role == "commune":
+        raise Forbidden("Tài khoản cấp xã không lập phiếu kiểm tra.")
+    checklist = catalog.checklist(checklist_id, version)
+    if checklist is None:
+        raise NotFound("Không có biểu tiêu chí này.")
+    stand_in = Inspection(checklist_id=checklist.id, checklist_version=checklist.version, status=DRAFT,
+                          version=0, revision=1, copies=2, villages=0, commune_name="", district_name=None,
+                          inspection_date=today_in_vietnam())
+    overview = None
+    if previous_id is not None:
+        previous = reinspection_base(session, actor, previous_id)
+        if previous.checklist_id != checklist.id:
+            raise NotFound("Phiếu lần trước dùng biểu tiêu chí khác.")
+        if checklist.in_force(stand_in.inspection_date):
+            overview = previous_overview(catalog, stand_in, Previous(previous, findings_with_actions(session, previous.id)),
+                                         minutes_number(session, previous.id))
+    return stand_in, checklist, overview
 
 
 def pending_reinspections(session: Session, actor: User, previous: Inspection) -> list[Inspection]:

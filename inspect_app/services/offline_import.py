@@ -6,7 +6,9 @@ the tablet when it was exported) would be allowed to apply them: the author must
 each inspection, which must still be a draft. The file is applied whole or not at all. A value
 someone else changed on the server since the tablet last saw it is not applied: it is listed with
 both versions, as the tablet itself would have shown it. Photos carry their queue key, so a photo
-that did reach the server is not stored twice.
+that did reach the server is not stored twice. Inspections started on the tablet without a network
+("creations") are created first, by their client id (one that did reach the server is that one), and
+the changes and photos queued under "new-<client id>" go to them.
 """
 from __future__ import annotations
 
@@ -24,10 +26,11 @@ from sqlalchemy.orm import Session
 
 from ..domain.catalog import Catalog
 from ..models import Inspection, User
-from . import Forbidden, Invalid
+from . import Conflict, Forbidden, Invalid
 from .accounts import can_edit
 from .audit import record
-from .inspections import CLIENT_KEY, answers_of, attach_photo, checklist_of, notes_of, photo_by_key, write_answers
+from .inspections import (CLIENT_KEY, answers_of, attach_photo, checklist_of, new_inspection, notes_of, photo_by_key,
+                          write_answers)
 from .photos import MAX_UPLOAD_BYTES, store_photo
 from .transactions import transaction
 
@@ -52,6 +55,7 @@ class Clash:
 class ImportResult:
     author: str
     applied: dict[int, list[str]] = field(default_factory=dict)  # inspection → item codes changed
+    created: list[int] = field(default_factory=list)  # inspections the tablet had started offline
     photos_added: int = 0
     photos_known: int = 0
     clashes: list[Clash] = field(default_factory=list)
@@ -127,13 +131,30 @@ def import_queue(session: Session, catalog: Catalog, admin: User, raw: bytes, ph
         if isinstance(data.get("user"), str) else None
     if author is None:
         raise Invalid(REFUSED, errors={"user": "không rõ tài khoản đã xuất tệp, hoặc tài khoản không còn"})
-    changes, photos = data.get("changes"), data.get("photos")
-    if not isinstance(changes, list) or not isinstance(photos, list):
+    changes, photos, creations = data.get("changes"), data.get("photos"), data.get("creations", [])
+    if not isinstance(changes, list) or not isinstance(photos, list) or not isinstance(creations, list):
         raise Invalid(REFUSED, errors={"tệp": "thiếu danh sách thay đổi (changes) hoặc ảnh (photos)"})
 
     inspections: dict[int, Inspection] = {}
+    result = ImportResult(author=author.username)
+    started: dict[str, int] = {}  # "new-<client id>" → the inspection created for it
+    for index, creation in enumerate(creations):
+        payload = creation.get("payload") if isinstance(creation, dict) else None
+        if not isinstance(payload, dict) or not isinstance(payload.get("client_id"), str):
+            _problem(errors, f"phiếu lập ngoại tuyến {index + 1}", "không đúng định dạng")
+            continue
+        try:
+            inspection, created = new_inspection(session, catalog, author, payload)
+        except (Invalid, Forbidden, Conflict) as refused:
+            details = "; ".join(f"{k}: {v}" for k, v in refused.details.get("errors", {}).items())
+            _problem(errors, f"phiếu lập ngoại tuyến {index + 1}", refused.message + (f" ({details})" if details else ""))
+            continue
+        started["new-" + payload["client_id"]] = inspection.id
+        if created:
+            result.created.append(inspection.id)
 
     def inspection_of(value: Any, where: str) -> Inspection | None:
+        value = started.get(value, value) if isinstance(value, str) else value
         number = int(value) if isinstance(value, (str, int)) and str(value).isdigit() else None
         inspection = session.get(Inspection, number) if number is not None and number < 2**31 else None
         if inspection is None:
@@ -166,7 +187,6 @@ def import_queue(session: Session, catalog: Catalog, admin: User, raw: bytes, ph
     if errors:
         raise Invalid(REFUSED, errors=errors)
 
-    result = ImportResult(author=author.username)
     stored_files: list[Path] = []
     seen: set[str] = set()
     try:

@@ -6,6 +6,11 @@
  * debounced (400 ms), one request at a time, against the version the tablet last saw
  * (base_version), retried with backoff and on the "online" event. Photos, downscaled here, wait
  * in the same database as blobs until uploaded. No framework, no inline code (CSP default-src 'self').
+ *
+ * The minutes' details (times, place, copies, opinions) are queued the same way and sent with PATCH.
+ * An inspection started without a network opens this page from the worker's cache with its client id
+ * after # (data-pending): everything waits under "new-<client id>" until the server has created it,
+ * then moves to its id, and once all is sent the page gives way to the inspection's own page.
  */
 (function () {
   "use strict";
@@ -39,9 +44,11 @@
   if (form.dataset.editable !== "1") return;
 
   // ---- state -------------------------------------------------------------------------------
-  var inspectionId = form.dataset.id;
-  var apiBase = form.dataset.apiBase;
+  var pendingClient = form.dataset.pending === "1" ? decodeURIComponent(location.hash.slice(1)) : "";
+  var inspectionId = pendingClient ? "new-" + pendingClient : form.dataset.id;
+  var apiBase = form.dataset.apiBase;   // empty until an inspection started offline exists on the server
   var photoBase = form.dataset.photoBase;
+  var refusedCreation = false;
   var store = window.offlineStore;
   var version = parseInt(form.dataset.version, 10);
   var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
@@ -60,17 +67,20 @@
   // then tells a real clash (someone else changed that item too) from a change that can simply go.
   // Clashing items are held back, shown side by side, and sent only once the inspector has chosen.
   function emptyPending() {
-    return { answers: {}, notes: {}, bases: { answers: {}, notes: {} }, held: { answers: {}, notes: {} } };
+    return { answers: {}, notes: {}, details: {}, bases: { answers: {}, notes: {} }, held: { answers: {}, notes: {} } };
   }
   function persist() {
     var record = { answers: Object.assign({}, pending.answers), notes: Object.assign({}, pending.notes),
+                   details: Object.assign({}, pending.details),
                    bases: JSON.parse(JSON.stringify(pending.bases)), held: JSON.parse(JSON.stringify(pending.held)),
                    base_version: version, page: location.pathname };
     writing = writing.then(function () { return store.saveChanges(inspectionId, record); })
       .catch(function () { setStatus("error", "Không ghi được vào bộ nhớ máy — đừng tải lại trang khi chưa có mạng"); });
     return writing;
   }
-  function isEmpty() { return !Object.keys(pending.answers).length && !Object.keys(pending.notes).length; }
+  function isEmpty() {
+    return !Object.keys(pending.answers).length && !Object.keys(pending.notes).length && !Object.keys(pending.details).length;
+  }
   function track(kind, code) {
     if (code in pending[kind]) return;
     var base = kind === "answers" ? confirmed[code] : confirmedNotes[code];
@@ -95,7 +105,7 @@
     var codes = {};
     Object.keys(pending.answers).forEach(function (c) { codes[c] = 1; });
     Object.keys(pending.notes).forEach(function (c) { codes[c] = 1; });
-    return Object.keys(codes).length;
+    return Object.keys(codes).length + (Object.keys(pending.details).length ? 1 : 0);
   }
 
   // ---- status line ------------------------------------------------------------------------------
@@ -408,6 +418,7 @@
   }
 
   function reloadVersion() {
+    if (!apiBase) return Promise.resolve(null);
     return fetch(apiBase, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (b) {
@@ -421,12 +432,21 @@
   }
 
   // Send until nothing is pending or a send fails; resolves true when everything is saved.
+  function retryLater() {
+    backoff = Math.min(backoff ? backoff * 2 : 2000, 60000);
+    schedule(backoff);
+    return false;
+  }
   function flush() {
     clearTimeout(timer);
     timer = null;
     if (running) return running;
-    if (locked) return Promise.resolve(false);
-    if (!hasSendable()) return Promise.resolve(isEmpty());  // held items wait for the inspector's choice
+    if (locked || refusedCreation) return Promise.resolve(false);
+    if (!apiBase) {  // started on this tablet without a network: the server creates it first
+      running = created().then(function (ok) { running = null; return ok ? flush() : retryLater(); });
+      return running;
+    }
+    if (!hasSendable()) return sendDetails().then(function () { return isEmpty(); });  // held items wait for a choice
     var conflictRetry = false, rounds = 0;
     function step(outcome) {
       rounds += 1;
@@ -436,16 +456,138 @@
         conflictRetry = false;
         return sendOnce(false).then(step);
       }
-      if (outcome === "fail" || outcome === "conflict") {
-        backoff = Math.min(backoff ? backoff * 2 : 2000, 60000);
-        schedule(backoff);
-        return false;
-      }
-      return isEmpty();
+      if (outcome === "fail" || outcome === "conflict") return retryLater();
+      return outcome === "ok" || outcome === "again" ? sendDetails().then(function () { return isEmpty(); }) : isEmpty();
     }
     running = sendOnce(false).then(step).then(function (done) { running = null; return done; },
-      function () { running = null; backoff = Math.min(backoff ? backoff * 2 : 2000, 60000); schedule(backoff); return false; });
+      function () { running = null; return retryLater(); });
     return running;
+  }
+
+  // ---- the minutes' details: queued, then one PATCH; refused fields are shown beside them ---------
+  var detailsForm = document.getElementById("details-form");
+  var DETAIL_NAMES = ["start_time", "end_time", "copies", "place", "plan_reference", "commune_opinion",
+                      "commune_refusal_reason", "team_refusal_reason"];
+  function detailsField(name) { return detailsForm ? detailsForm.querySelector('[name="' + name + '"]') : null; }
+  function detailsFieldError(name, message) {
+    var input = detailsField(name);
+    if (!input) return;
+    var slot = input.parentElement.querySelector(".field-error");
+    if (!slot && message) { slot = el("p", "field-error"); slot.setAttribute("role", "alert"); input.insertAdjacentElement("afterend", slot); }
+    if (slot) { slot.textContent = message || ""; slot.hidden = !message; }
+    input.classList.toggle("invalid", !!message);
+  }
+  // What the details form holds, checked as the server will; null (with the errors shown) if something is wrong.
+  function readDetails() {
+    var values = {}, wrong = null;
+    DETAIL_NAMES.forEach(function (name) {
+      var input = detailsField(name);
+      if (!input) return;
+      var raw = input.value.trim(), problem = "";
+      detailsFieldError(name, "");
+      if (name === "start_time" || name === "end_time") {
+        values[name] = raw ? vnFormat.parseTime(raw) : null;
+        if (raw && !values[name]) problem = "Giờ không hợp lệ: cần dạng giờ:phút theo 24 giờ (ví dụ 08:30 hoặc 14:00).";
+        else if (values[name]) input.value = values[name];
+      } else if (name === "copies") {
+        values[name] = /^\d+$/.test(raw) ? Number(raw) : NaN;
+        if (!(values[name] >= 1 && values[name] <= 20)) problem = "Số bản phải là số nguyên từ 1 đến 20.";
+      } else values[name] = raw;
+      if (problem) { detailsFieldError(name, problem); wrong = wrong || input; }
+    });
+    if (values.start_time && values.end_time && values.end_time <= values.start_time && !wrong) {
+      detailsFieldError("end_time", "Giờ kết thúc phải sau giờ bắt đầu.");
+      wrong = detailsField("end_time");
+    }
+    if (wrong) { wrong.focus(); return null; }
+    return values;
+  }
+  function sendDetails() {
+    var sent = Object.assign({}, pending.details);
+    if (!Object.keys(sent).length || !apiBase || locked) return Promise.resolve(true);
+    return fetch(apiBase, { method: "PATCH", credentials: "same-origin", headers: headers(true), body: JSON.stringify(sent) })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.ok || response.status === 422) {
+            if (typeof body.version === "number") version = body.version;
+            var errors = response.ok ? {} : body.errors || {};
+            Object.keys(sent).forEach(function (name) {
+              if (pending.details[name] === sent[name]) delete pending.details[name];  // refused ones too: shown, not resent
+              detailsFieldError(name, errors[name] ? errors[name].charAt(0).toUpperCase() + errors[name].slice(1) + "." : "");
+            });
+            persist();
+            if (response.ok) detailsStatus("Đã lưu thông tin biên bản lúc " + hhmm(new Date()));
+            else detailsStatus("Thông tin biên bản chưa hợp lệ — xem các ô được đánh dấu.");
+            return response.ok;
+          }
+          if (response.status === 409 && body.status && body.status !== "draft") { lockForm(body.error); return false; }
+          if (response.status === 400 && /CSRF/i.test(body.error || "")) return refreshToken().then(retryLater);
+          return retryLater();
+        });
+      }, retryLater);
+  }
+  function detailsStatus(text) {
+    var line = document.getElementById("details-status");
+    if (line) line.textContent = text;
+  }
+  if (detailsForm) {
+    detailsForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (locked) return;
+      var values = readDetails();
+      if (!values) return;
+      Object.keys(values).forEach(function (name) { pending.details[name] = values[name]; });
+      detailInputs.forEach(function (input) {  // the finalising confirmation asks for the same facts
+        var name = input.dataset.detail;
+        if (name in values && values[name] !== null) input.value = values[name];
+      });
+      persist();
+      detailsStatus(navigator.onLine && apiBase ? "Đang lưu thông tin biên bản…"
+        : "Đã lưu trên máy — sẽ tự gửi khi có mạng.");
+      flush();
+    });
+  }
+
+  // ---- an inspection started on this tablet: created on the server before anything else is sent ----
+  var creating = null;
+  function created() {
+    if (apiBase) return Promise.resolve(true);
+    if (!creating) {
+      creating = store.syncCreation(pendingClient).then(function (outcome) {
+        creating = null;
+        if (outcome.id) { adopt(outcome.id, outcome.version); return true; }
+        if (outcome.refused || outcome.missing) {
+          refusedCreation = true;
+          showRefused(outcome.refused || "Không tìm thấy phiếu này trên máy; có thể đã bị xóa khi xóa dữ liệu trình duyệt.");
+        } else setStatus("offline", "Chưa có mạng — phiếu và " + pendingCount() + " thay đổi được giữ trên máy, sẽ tự gửi");
+        return false;
+      });
+    }
+    return creating;
+  }
+  function showRefused(message) {
+    document.getElementById("pending-refused-text").textContent = message;
+    document.getElementById("pending-refused").hidden = false;
+    setStatus("error", "Máy chủ chưa tạo được phiếu — các câu trả lời vẫn ở trên máy này");
+  }
+  function adopt(id, serverVersion) {
+    var from = inspectionId;
+    inspectionId = String(id);
+    apiBase = "/api/v1/inspections/" + id;
+    photoBase = "/inspections/" + id + "/photos/";
+    version = serverVersion;
+    // Whatever was written under the old key before now follows it; the page's own state is written last.
+    writing = writing.then(function () { return store.moveInspection(from, inspectionId, version); }).catch(function () {});
+    persist();
+    leaveWhenSent();
+  }
+  // Everything of an inspection started offline has reached the server: its own page takes over.
+  function leaveWhenSent() {
+    flush().then(function (saved) {
+      return flushPhotos().then(queueAll).then(function (photos) {
+        if (saved && isEmpty() && !photos.length && !locked) location.replace("/inspections/" + inspectionId);
+      });
+    });
   }
 
   // ---- conflicts: both versions of each clashing item, the inspector chooses ---------------------
@@ -584,7 +726,7 @@
   });
   window.addEventListener("pagehide", function () {
     // Best effort while the page goes away; what is not confirmed stays in IndexedDB anyway.
-    if (isEmpty() || locked || running || !navigator.onLine) return;
+    if (isEmpty() || locked || running || !navigator.onLine || !apiBase) return;
     try {
       fetch(apiBase + "/answers", { method: "PUT", keepalive: true, credentials: "same-origin", headers: headers(true),
         body: JSON.stringify({ answers: pending.answers, notes: pending.notes, base_version: version }) });
@@ -703,7 +845,11 @@
 
   var uploading = false, photoBackoff = 0, photoTimer = null;
   function flushPhotos() {
-    if (uploading || locked) return Promise.resolve();
+    if (uploading || locked || refusedCreation) return Promise.resolve();
+    if (!apiBase) {  // shown while they wait for the inspection to exist on the server
+      return queueAll().then(function (entries) { entries.forEach(pendingThumb); })
+        .then(flush).then(function () { return apiBase ? flushPhotos() : undefined; });
+    }
     uploading = true;
     return queueAll().then(function (entries) {
       var chain = Promise.resolve(true);
@@ -1039,7 +1185,28 @@
     confirmed[code] = read.error ? undefined : read.value;
     confirmedNotes[code] = note ? note.value : "";
   });
-  store.changes(inspectionId).then(function (saved) {
+  // An inspection started offline: its head from the queued creation, and only the items in force on its date.
+  function showCreation(creation) {
+    if (!creation) return;
+    var labels = creation.labels || {};
+    document.querySelectorAll("[data-pending]").forEach(function (node) {
+      var key = node.dataset.pending;
+      if (key === "head") node.textContent = labels.head ? "Trưởng đoàn: " + labels.head : "";
+      else if (key in labels) node.textContent = labels[key];
+    });
+    document.title = labels.title || document.title;
+    var day = creation.payload.inspection_date;
+    form.querySelectorAll("article.item[data-from], article.item[data-to]").forEach(function (box) {
+      if ((box.dataset.from && day < box.dataset.from) || (box.dataset.to && day > box.dataset.to)) box.remove();
+    });
+    updateProgress();
+    if (creation.status === "created") location.replace("/inspections/" + creation.id);
+  }
+  var starting = pendingClient ? store.creation(pendingClient).then(function (creation) {
+    if (!creation) { refusedCreation = true; showRefused("Không tìm thấy phiếu này trên máy; có thể đã bị xóa khi xóa dữ liệu trình duyệt."); }
+    showCreation(creation);
+  }) : Promise.resolve();
+  starting.then(function () { return store.changes(inspectionId); }).then(function (saved) {
     if (!saved) return;
     // Changes typed since this page was loaded from the server (or from the worker's cache) win over it.
     ["answers", "notes"].forEach(function (kind) {
@@ -1049,6 +1216,11 @@
         if (code in bases) pending.bases[kind][code] = bases[code];
         if (code in ((saved.held || {})[kind] || {})) pending.held[kind][code] = saved.held[kind][code];
       });
+    });
+    Object.keys(saved.details || {}).forEach(function (name) {
+      pending.details[name] = saved.details[name];
+      var input = detailsField(name);
+      if (input) input.value = saved.details[name] === null ? "" : saved.details[name];
     });
     // Sent against the version they were made on, so that the server says if anything changed since.
     if (typeof saved.base_version === "number" && !isEmpty()) version = saved.base_version;

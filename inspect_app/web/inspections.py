@@ -24,7 +24,7 @@ from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, 
 from ..services import Conflict, Forbidden, Invalid, NotFound
 from ..services.accounts import can_edit, can_view
 from ..services.inspections import (can_reinspect, checklist_of, create_inspection, get_inspection,
-                                    inspection_detail, latest_finalised, latest_finalised_ids, pending_reinspections,
+                                    inspection_detail, offline_draft as offline_draft_page, latest_finalised, latest_finalised_ids, pending_reinspections,
                                     page_inspections, reinspection_base, reinspection_defaults, revise,
                                     update_details, visible_communes)
 from ..services.photos import thumbnail_folder
@@ -33,6 +33,7 @@ from ..services.previous import findings_with_actions
 from ..services.remediation import STATUS_LABELS as REMEDIATION_LABELS
 from ..services.units import communes_on, districts_on
 from .inspection_forms import ListFilterForm, MinutesDetailsForm, NewInspectionForm, ReinspectionForm, new_client_id
+from .hostile import parse_id
 from .listing import kept_args, requested_page
 from . import current_catalog
 
@@ -113,9 +114,25 @@ def asset(filename: str) -> str:
     return url_for("static", filename=filename, v=version)
 
 
+def offline_drafts(checklist_id: str | None = None, previous_id: int | None = None,
+                   current: bool = False) -> list[dict[str, Any]]:
+    """The checklist versions an inspection started without a network may use, each with the dates it is in
+    force and the URL of its offline checklist page: the start forms pick one by the date typed, and the
+    service worker caches the pages before the team leaves. `current`: only versions in force today or
+    later, for the list page's links, which must not send a tablet on a slow network every old version."""
+    catalog, today = current_catalog(), today_in_vietnam()
+    ids = [checklist_id] if checklist_id else list(catalog.checklists)
+    extra = {"previous": previous_id} if previous_id else {}
+    return [{"id": c.id, "version": c.version, "from": c.effective_from.isoformat(),
+             "to": c.effective_to.isoformat() if c.effective_to else None,
+             "page": url_for("inspections.offline_draft", checklist=c.id, version=c.version, **extra)}
+            for cid in ids for c in catalog.checklists.get(cid, ())
+            if not current or c.effective_to is None or c.effective_to >= today]
+
+
 @blueprint.app_context_processor
 def template_globals() -> dict[str, Any]:
-    return {"asset": asset, "ROLES": ROLES, "STATUS_LABELS": STATUS_LABELS}
+    return {"asset": asset, "ROLES": ROLES, "STATUS_LABELS": STATUS_LABELS, "offline_drafts": offline_drafts}
 
 
 
@@ -293,6 +310,15 @@ def _progress(checklist: Checklist, answers: dict[str, Any]) -> tuple[list[dict[
     return sections, total
 
 
+def _previous_by_item(previous: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """The previous inspection's findings under each item they concern."""
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for finding in previous["findings"] if previous else ():
+        for code in finding["items"]:
+            by_item.setdefault(code, []).append(finding)
+    return by_item
+
+
 @blueprint.get("/inspections/<int:inspection_id>")
 @login_required
 def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
@@ -313,11 +339,8 @@ def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
     later = latest if latest is not None and latest is not inspection else None  # re-inspect from that one
     head = next((m for m in inspection.members if m.role == "truong_doan"), None)
     details = details_form or MinutesDetailsForm.of(inspection)
-    previous, previous_by_item, previous_link = detail["previous"], {}, False
+    previous, previous_link = detail["previous"], False
     if previous is not None:
-        for finding in previous["findings"]:
-            for code in finding["items"]:
-                previous_by_item.setdefault(code, []).append(finding)
         earlier = db.session.get(Inspection, previous["id"])
         previous_link = earlier is not None and can_view(current_user, earlier)
     response = Response(render_template(
@@ -325,10 +348,30 @@ def show(inspection_id: int, details_form: MinutesDetailsForm | None = None):
         sections=sections, total=total, editable=editable, head=head, kind_labels=KIND_LABELS,
         short_titles=SHORT_TITLES, na=NOT_APPLICABLE, member_roles=MEMBER_ROLES, details=details,
         can_revise=can_revise, can_reinspect=offer_reinspection, later=later, previous=previous,
-        previous_by_item=previous_by_item, previous_link=previous_link),
+        previous_by_item=_previous_by_item(previous), previous_link=previous_link),
         status=422 if details_form is not None else 200)
     response.headers["Cache-Control"] = "no-store"  # always the server's latest answers on reload
     return response
+
+
+@blueprint.get("/inspections/offline-draft")
+@login_required
+def offline_draft():
+    """The checklist page of an inspection the tablet creates without a network: ?checklist=&version= (and
+    &previous= for a re-inspection). The service worker caches it before the team leaves; the queued
+    creation it belongs to is named after # and lives on the tablet (static/offline.js)."""
+    version, previous_id = parse_id(request.args.get("version")), parse_id(request.args.get("previous"))
+    if version is None or ("previous" in request.args and previous_id is None):
+        raise NotFound("Không có trang này.")
+    stand_in, checklist, previous = offline_draft_page(db.session, current_catalog(), current_user._get_current_object(),
+                                                       request.args.get("checklist", ""), version, previous_id)
+    sections, total = _progress(checklist, {})
+    detail = {"answers": {}, "notes": {}, "findings": [], "scores": {}, "assessed": [], "previous": previous}
+    return render_template(
+        "inspections/show.html", pending=True, inspection=stand_in, checklist=checklist, detail=detail, photos={},
+        sections=sections, total=total, editable=True, head=None, kind_labels=KIND_LABELS, short_titles=SHORT_TITLES,
+        na=NOT_APPLICABLE, member_roles=MEMBER_ROLES, details=MinutesDetailsForm.of(stand_in), previous=previous,
+        previous_by_item=_previous_by_item(previous), previous_link=False)
 
 
 @blueprint.post("/inspections/<int:inspection_id>/details")

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from apiclient import Api, assert_vietnamese_error, jpeg
+from apiclient import NEW_INSPECTION, Api, assert_vietnamese_error, jpeg
 from PIL import Image
 from sqlalchemy import func, select
+from test_pages import compliant_answers, finalise
 
 from inspect_app.extensions import db
 from inspect_app.models import AuditEntry, Inspection, Photo
@@ -186,3 +188,96 @@ def test_nothing_is_half_applied_when_one_change_is_not_allowed_or_wrong(app):
     assert state(app, mine) == ({}, {}, 0)
     with app.app_context():
         assert not list(Path(app.config["PHOTO_DIR"]).glob("*"))  # no file left without its row
+
+
+# ---------------------------------------------------------------- inspections started without a network
+
+def test_the_offline_checklist_page_is_a_blank_draft_of_the_whole_version(app):
+    page = Api(app, "inspector").client.get("/inspections/offline-draft?checklist=papi-xa&version=2")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-pending="1"' in text and 'data-api-base=""' in text and "Chờ tạo trên máy chủ" in text
+    # Every item of the version, those that start or end within it marked for the tablet to hide by date.
+    assert re.search(r'id="item-[A-Z]+-\d+"[^>]*data-to="2025-12-31"', text)
+    assert re.search(r'id="item-[A-Z]+-\d+"[^>]*data-from="2026-04-01"', text)
+    assert 'id="finalize" hidden' in text and "minutes-draft-link" not in text  # nothing to finalise yet
+    assert 'id="details-form"' in text and 'action=""' in text
+
+
+@pytest.mark.parametrize("query, status", [
+    ("checklist=papi-xa&version=99", 404), ("checklist=papi-xa&version=abc", 404), ("checklist=nope&version=1", 404),
+    ("checklist=papi-xa", 404), ("checklist=papi-xa&version=2&previous=x", 404),
+    ("checklist=papi-xa&version=2&previous=999999", 422),
+])
+def test_a_wrong_offline_checklist_address_is_refused_in_vietnamese(app, query, status):
+    response = Api(app, "inspector").client.get(f"/inspections/offline-draft?{query}")
+    assert response.status_code == status and "Traceback" not in response.get_data(as_text=True)
+    assert "lang=\"vi\"" in response.get_data(as_text=True)
+
+
+def test_a_commune_account_gets_no_offline_checklist(app):
+    response = Api(app, "commune-phucxa").client.get("/inspections/offline-draft?checklist=papi-xa&version=2")
+    assert response.status_code == 403
+
+
+def test_the_offline_reinspection_page_shows_the_previous_results(app):
+    inspector = Api(app, "inspector")
+    first = inspector.create()
+    finalise(app, first, compliant_answers() | {"GT-03": "khong"})
+    text = inspector.client.get(f"/inspections/offline-draft?checklist=papi-xa&version=2&previous={first}") \
+        .get_data(as_text=True)
+    assert f'data-previous="{first}"' in text and "Kết quả lần kiểm tra trước" in text and "15/09/2020" in text
+    # The start forms name the pages to cache and pick the version by the date typed.
+    form = inspector.client.get(f"/inspections/{first}/reinspect").get_data(as_text=True)
+    versions = json.loads(html.unescape(re.search(r'data-offline-versions="([^"]+)"', form).group(1)))
+    assert [(v["version"], v["from"], v["to"]) for v in versions] == [(1, "2020-06-11", "2025-06-30"),
+                                                                      (2, "2025-07-01", None)]
+    assert versions[1]["page"] == f"/inspections/offline-draft?checklist=papi-xa&version=2&previous={first}"
+    listing = inspector.client.get("/inspections").get_data(as_text=True)  # only the version in force today
+    assert re.search(rf'class="button small reinspect"[^>]*data-offline-pages="/inspections/offline-draft\?'
+                     rf'checklist=papi-xa&amp;version=2&amp;previous={first}"', listing)
+    assert re.search(r'id="new-inspection-link"[^>]*data-offline-pages="/inspections/offline-draft\?'
+                     r'checklist=papi-xa&amp;version=2"', listing)
+
+
+def creation(client_id: str, **overrides) -> dict:
+    """A queued creation as static/new-inspection.js writes it."""
+    return {"key": f"inspector|{client_id}", "client_id": client_id, "status": "waiting",
+            "payload": NEW_INSPECTION | {"client_id": client_id} | overrides,
+            "page": "/inspections/offline-draft?checklist=papi-xa&version=1",
+            "labels": {"commune": "Phường Phúc Xá", "date": "15/09/2020", "title": "Phường Phúc Xá — ngày 15/09/2020"}}
+
+
+def test_an_exported_queue_creates_the_inspections_started_offline_once(app):
+    admin = Api(app, "admin")
+    client_id = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    content = json.loads(queue_file("inspector", [change(f"new-{client_id}", {"TG-01": "yes"})],  # type: ignore
+                                    [photo_entry(f"new-{client_id}", f"new-{client_id}-1733400000000-0-abc123")]))
+    content["creations"] = [creation(client_id)]
+    raw = json.dumps(content).encode()
+    response = upload(admin, raw)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert 'id="import-created"' in response.get_data(as_text=True)
+    with app.app_context():
+        created = db.session.scalars(select(Inspection).where(Inspection.client_id == client_id)).all()
+        assert len(created) == 1 and created[0].created_by.username == "inspector"
+        inspection = created[0].id
+    assert state(app, inspection) == ({"TG-01": "yes"}, {}, 1)
+    again = upload(admin, raw)  # the tablet synced meanwhile, or the file is uploaded twice
+    assert again.status_code == 200 and 'id="import-created"' not in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inspection)
+                                 .where(Inspection.client_id == client_id)) == 1
+    assert state(app, inspection) == ({"TG-01": "yes"}, {}, 1)
+
+
+def test_an_offline_creation_the_server_refuses_refuses_the_whole_file(app):
+    content = json.loads(queue_file("inspector", [change("new-aaaaaaaaaaaaaaaa", {"TG-01": "yes"})]))  # type: ignore
+    content["creations"] = [creation("aaaaaaaaaaaaaaaa", villages=0)]
+    response = upload(Api(app, "admin"), json.dumps(content).encode())
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "<strong>phiếu lập ngoại tuyến 1</strong>" in text and "số thôn, tổ dân phố phải là số nguyên" in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Inspection)
+                                 .where(Inspection.client_id == "aaaaaaaaaaaaaaaa")) == 0

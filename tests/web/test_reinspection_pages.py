@@ -124,8 +124,8 @@ def test_the_form_is_prefilled_and_a_double_submit_creates_one_draft(app):
     assert "sau ngày 15/09/2020, không muộn hơn ngày 30/06/2025" in html
     assert "Chưa khắc phục" in html and "Đã khắc phục" in html  # the previous findings, with their status
     parsed = controls_of(response)
-    assert parsed.styles == 0 and [s["src"].split("?")[0] for s in parsed.scripts] == ["/static/vn-inputs.js",
-                                                                                     "/static/offline.js"]
+    assert parsed.styles == 0 and [s["src"].split("?")[0] for s in parsed.scripts] == [
+        "/static/vn-inputs.js", "/static/offline.js", "/static/new-inspection.js"]  # it starts offline too
     data = form_data(html, inspection_date="15/03/2021", **{"team-1-name": "Lê Văn An",
                                                             "team-1-position": "Chuyên viên"})
     created = client.post(f"/inspections/{first}/reinspect", data=data)
