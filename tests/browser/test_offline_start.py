@@ -151,7 +151,7 @@ def test_a_reinspection_started_offline_shows_last_time_and_syncs(app, gate, liv
     assert tablet.errors == []
 
 
-def test_a_creation_the_server_refuses_keeps_the_answers_and_says_why(app, gate, live_server, browser):
+def test_a_creation_the_server_refuses_keeps_the_answers_and_says_why(app, gate, live_server, browser, screenshots):
     tablet = OfflineTablet(browser, live_server, gate)
     page = tablet.page
     tablet.login("inspector")
@@ -180,6 +180,7 @@ def test_a_creation_the_server_refuses_keeps_the_answers_and_says_why(app, gate,
     page.goto("/inspections")
     expect(page.locator("#pending-creations")).to_contain_text("Phường Ba Đình — ngày 15/09/2028")
     expect(page.locator("#pending-creations .status.refused")).to_contain_text("Máy chủ không tạo được phiếu")
+    page.screenshot(path=str(screenshots / "offline-creation-refused-list.png"))
 
 
 def test_the_minutes_details_wait_on_the_tablet_and_are_checked_before(app, gate, live_server, browser):
