@@ -15,9 +15,9 @@ from .audit_cli import audit_group
 from .criteria.cli import criteria_group
 from .domain.catalog import CatalogError, load_catalog
 from .extensions import db
-from .models import AdminUnit, Team, User
+from .models import ROLES, AdminUnit, Team, User
 from .services import ServiceError
-from .services.accounts import create_user
+from .services.accounts import add_account, create_user, reset_password, set_active
 from .services.demo import seed_demo_command
 from .services.plan_reminders import plan_digests
 from .services.reminders import build_digests, send_digests
@@ -191,7 +191,71 @@ def team_photo_location(team: str, setting: str, admin: str) -> None:
     click.echo(f"{found.name}: {'đã chuyển sang' if changed else 'vẫn'} {state}.")
 
 
+users_group = AppGroup("users", help="Tài khoản: tạo, đặt lại mật khẩu, khóa, mở khóa, liệt kê.")
+
+
+def _new_password() -> str:
+    """Typed twice, never echoed, never an argument (it would show in the process list and the shell history)."""
+    return click.prompt("Mật khẩu", hide_input=True, confirmation_prompt="Nhập lại mật khẩu")
+
+
+def _account_call(action, *args, **kwargs):
+    try:
+        return action(db.session, *args, **kwargs)
+    except ServiceError as error:
+        problems = error.details.get("errors", {})
+        _fail(error.message + "".join(f"\n  {field}: {text}" for field, text in problems.items()))
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Họ và tên.")
+@click.option("--role", required=True, type=click.Choice(list(ROLES)), help="Vai trò.")
+@click.option("--position", default="", help="Chức vụ, đơn vị.")
+@click.option("--email", default=None, help="Thư điện tử nhận nhắc việc.")
+@click.option("--district", "district_code", default=None, help="Mã địa bàn (vai trò district).")
+@click.option("--commune", "commune_code", default=None, help="Mã xã, phường (vai trò commune).")
+@click.option("--team", "team_name", default=None, help="Tên đoàn kiểm tra (vai trò inspector; tạo mới nếu chưa có).")
+def users_create(username: str, **fields) -> None:
+    """Tạo tài khoản; mật khẩu được hỏi (nhập hai lần, không hiện)."""
+    user = _account_call(add_account, username, _new_password(), **fields)
+    click.echo(f"Đã tạo tài khoản {user.username} ({ROLES[user.role]}).")
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+def users_reset_password(username: str) -> None:
+    """Đặt lại mật khẩu của một tài khoản; mọi phiên đăng nhập của tài khoản đó kết thúc."""
+    user = _account_call(reset_password, username, _new_password())
+    click.echo(f"Đã đặt lại mật khẩu của {user.username}; các phiên đăng nhập cũ đã kết thúc.")
+
+
+@users_group.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Khóa tài khoản (người đã chuyển công tác): không đăng nhập được, các phiên đang mở kết thúc."""
+    user, changed = _account_call(set_active, username, False)
+    click.echo(f"{'Đã khóa' if changed else 'Vẫn khóa'} tài khoản {user.username}.")
+
+
+@users_group.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Mở khóa tài khoản."""
+    user, changed = _account_call(set_active, username, True)
+    click.echo(f"{'Đã mở khóa' if changed else 'Tài khoản vẫn đang mở:'} {user.username}.")
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """Mọi tài khoản: tên đăng nhập, vai trò, phạm vi, khóa hay không."""
+    for user in db.session.scalars(select(User).order_by(User.role, User.username)):
+        scope = user.district_code or user.commune_code or (user.team.name if user.team else "")
+        click.echo("\t".join([user.username, user.role, user.full_name, scope, "" if user.active else "đã khóa"]))
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(users_group)
     app.cli.add_command(catalog_group)
     app.cli.add_command(units_group)
     app.cli.add_command(teams_group)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import case, or_, select, update
@@ -38,7 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import FINALISED, ROLES, SUPERSEDED, Inspection, LoginFailure, Team, User, utcnow
+from ..models import FINALISED, ROLES, SUPERSEDED, AdminUnit, Inspection, LoginFailure, Team, User, utcnow
 from . import Forbidden, Invalid, ServiceError
 from .audit import record
 from .transactions import transaction
@@ -181,6 +182,86 @@ def change_password(session: Session, user: User, current: str, new: str) -> Use
     end_sessions(session, user)
     record(session, user, "change_password", "user", user.id)
     session.commit()
+    return user
+
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+
+
+@transaction
+def add_account(session: Session, username: str, password: str, full_name: str, role: str, *, position: str = "",
+                email: str | None = None, district_code: str | None = None, commune_code: str | None = None,
+                team_name: str | None = None) -> User:
+    """A new account (the department's officers and the communes' staff), checked in Vietnamese: a free
+    username, a name, a role with the scope it needs (a district officer's area or district, a commune
+    officer's commune), and a team by name for an inspector (created if new). Audited."""
+    username = username.strip().lower()
+    errors: dict[str, str] = {}
+    if not USERNAME.fullmatch(username):
+        errors["username"] = "tên đăng nhập 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới"
+    elif session.scalar(select(User).where(User.username == username)) is not None:
+        errors["username"] = f"tên đăng nhập “{username}” đã có"
+    if not full_name.strip() or len(full_name.strip()) > 120:
+        errors["full_name"] = "cần họ và tên (tối đa 120 ký tự)"
+    if len(position) > 120:
+        errors["position"] = "chức vụ tối đa 120 ký tự"
+    if role not in ROLES:
+        errors["role"] = "vai trò phải là một trong " + ", ".join(ROLES)
+    scope = {"district": ("district_code", district_code, "mã địa bàn"), "commune": ("commune_code", commune_code, "mã xã")}
+    for needed_by, (field, code, label) in scope.items():
+        if role == needed_by and not code:
+            errors[field] = f"tài khoản vai trò {role} cần {label}"
+        elif role != needed_by and code:
+            errors[field] = f"chỉ tài khoản vai trò {needed_by} mới có {label}"
+        elif code and session.scalar(select(AdminUnit.id).where(AdminUnit.code == code).limit(1)) is None:
+            errors[field] = f"không có đơn vị mã {code}"
+    if team_name and role != "inspector":
+        errors["team"] = "chỉ thành viên đoàn kiểm tra (inspector) mới thuộc một đoàn"
+    if errors:
+        raise Invalid("Chưa tạo được tài khoản.", errors=errors)
+    team = None
+    if team_name:
+        team = session.scalar(select(Team).where(Team.name == team_name.strip())) or Team(name=team_name.strip())
+        session.add(team)
+    user = create_user(session, username, password, full_name.strip(), role, position=position.strip(),
+                       district_code=district_code, commune_code=commune_code, team=team)
+    user.email = email or None
+    session.commit()
+    return user
+
+
+@transaction
+def reset_password(session: Session, username: str, new: str) -> User:
+    """An administrator sets a forgotten password: every session of the account ends; audited."""
+    user = _account(session, username)
+    user.password_hash = hash_password(new)
+    end_sessions(session, user)
+    record(session, None, "reset_password", "user", user.id, username=user.username)
+    session.commit()
+    return user
+
+
+@transaction
+def set_active(session: Session, username: str, active: bool) -> tuple[User, bool]:
+    """Lock an account (someone who left) or open it again; locking ends its sessions. Audited when changed."""
+    user = _account(session, username)
+    changed = user.active != active
+    if changed:
+        user.active = active
+        if not active:
+            end_sessions(session, user)
+        if active:
+            record(session, None, "enable_user", "user", user.id, username=user.username)
+        else:
+            record(session, None, "disable_user", "user", user.id, username=user.username)
+    session.commit()
+    return user, changed
+
+
+def _account(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise Invalid(f"Không có tài khoản “{username}”.", errors={"username": "không có tài khoản này"})
     return user
 
 

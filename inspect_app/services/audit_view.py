@@ -42,6 +42,9 @@ ACTION_LABELS = {
     "logout": "Đăng xuất",
     "login_locked": "Khóa tạm do đăng nhập sai nhiều lần",  # recorded until migration 0009; old entries keep it
     "change_password": "Đổi mật khẩu",
+    "reset_password": "Đặt lại mật khẩu (quản trị)",
+    "disable_user": "Khóa tài khoản",
+    "enable_user": "Mở khóa tài khoản",
     "create_user": "Tạo tài khoản",
     "submit_evidence": "Gửi minh chứng khắc phục",
     "verify": "Xác nhận đã khắc phục",

@@ -169,6 +169,9 @@ def make_trail(app) -> dict[str, int]:
         accounts.create_user(db.session, "commune-truc-bach", "MatKhau@2025", "Nguyễn Thị Hoa", "commune",
                              commune_code="00004")
         accounts.change_password(db.session, user("commune-truc-bach"), "MatKhau@2025", "MatKhau@2026")
+        accounts.reset_password(db.session, "commune-truc-bach", "MatKhau@2027")  # `flask users …`
+        accounts.set_active(db.session, "commune-truc-bach", False)
+        accounts.set_active(db.session, "commune-truc-bach", True)
         admin = user("admin")
         teams.set_photo_location(db.session, admin, "Đoàn kiểm tra số 1 - Sở Nội vụ", True)
         # the actions no API call above makes: as their services write them
