@@ -330,7 +330,9 @@
   }
 
   // ---- the service worker, and the inspections to keep for the field ------------------------------
-  if ("serviceWorker" in navigator) {
+  // Registered once the page has loaded: on a slow link the worker's pre-cache must not compete with
+  // the page the inspector is waiting for.
+  function registerWorker() {
     navigator.serviceWorker.register("/service-worker.js", { scope: "/" }).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
@@ -347,6 +349,10 @@
         });
       if (urls.length && registration.active) registration.active.postMessage({ type: "cache-pages", urls: urls });
     }).catch(function () { /* no worker (old browser, private mode): the pages still work online */ });
+  }
+  if ("serviceWorker" in navigator) {
+    if (document.readyState === "complete") registerWorker();
+    else window.addEventListener("load", registerWorker);
   }
 
   refresh();
