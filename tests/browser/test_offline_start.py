@@ -41,19 +41,31 @@ def created_with(app, client_id: str) -> list[Inspection]:
         return list(db.session.scalars(select(Inspection).where(Inspection.client_id == client_id)))
 
 
-def test_an_inspection_started_offline_is_answered_then_created_once(app, gate, live_server, browser, screenshots):
+def field_tablet(browser, live_server, gate, *pages: str) -> OfflineTablet:
+    """The inspector's tablet before leaving: logged in, the list opened online, these pages cached from it."""
     tablet = OfflineTablet(browser, live_server, gate)
-    page = tablet.page
     tablet.login("inspector")
     tablet.open_cached("/inspections")
-    cached(tablet, "/inspections/new", PAGE_V2)
+    cached(tablet, *pages)
+    return tablet
 
-    tablet.offline()
-    page.goto("/inspections/new")  # the worker's copy
+
+def fill_start_form(page, position: str | None = "Chuyên viên Sở Nội vụ") -> None:
+    """Phường Ba Đình, 40 villages, the team head (without a position when None)."""
     page.select_option("#commune", "00004")
     page.fill("#villages", "40")
     page.fill('[name="team-0-name"]', "Trần Thị Bình")
-    page.fill('[name="team-0-position"]', "Chuyên viên Sở Nội vụ")
+    if position is not None:
+        page.fill('[name="team-0-position"]', position)
+
+
+def test_an_inspection_started_offline_is_answered_then_created_once(app, gate, live_server, browser, screenshots):
+    tablet = field_tablet(browser, live_server, gate, "/inspections/new", PAGE_V2)
+    page = tablet.page
+
+    tablet.offline()
+    page.goto("/inspections/new")  # the worker's copy
+    fill_start_form(page)
     page.locator("#create-submit").tap()
     page.wait_for_url(re.compile(r"/inspections/offline-draft\?checklist=papi-xa&version=2#[0-9a-f]{32}$"))
     client_id = page.url.rsplit("#", 1)[1]
@@ -118,12 +130,9 @@ def test_a_reinspection_started_offline_shows_last_time_and_syncs(app, gate, liv
         service.save_answers(db.session, catalog, inspector, first.id, answers, {}, first.version)
         finalize_with_details(db.session, catalog, inspector, first.id)
         first_id = first.id
-    tablet = OfflineTablet(browser, live_server, gate)
-    page = tablet.page
-    tablet.login("inspector")
-    tablet.open_cached("/inspections")
     reinspect = f"/inspections/{first_id}/reinspect"
-    cached(tablet, reinspect, f"{PAGE_V2}&previous={first_id}")
+    tablet = field_tablet(browser, live_server, gate, reinspect, f"{PAGE_V2}&previous={first_id}")
+    page = tablet.page
 
     tablet.offline()
     page.goto(reinspect)
@@ -152,18 +161,13 @@ def test_a_reinspection_started_offline_shows_last_time_and_syncs(app, gate, liv
 
 
 def test_a_creation_the_server_refuses_keeps_the_answers_and_says_why(app, gate, live_server, browser, screenshots):
-    tablet = OfflineTablet(browser, live_server, gate)
+    tablet = field_tablet(browser, live_server, gate, "/inspections/new", PAGE_V2)
     page = tablet.page
-    tablet.login("inspector")
-    tablet.open_cached("/inspections")
-    cached(tablet, "/inspections/new", PAGE_V2)
 
     tablet.offline()
     page.goto("/inspections/new")
     page.fill("#inspection_date", "15/09/2028")  # more than a year ahead: the server's rule, not the tablet's
-    page.select_option("#commune", "00004")
-    page.fill("#villages", "40")
-    page.fill('[name="team-0-name"]', "Trần Thị Bình")
+    fill_start_form(page, position=None)
     page.locator("#create-submit").tap()  # what the tablet can check, it checks before queueing
     expect(page.locator("#offline-problems")).to_contain_text("Đoàn kiểm tra, người thứ 1: cần cả họ tên")
     page.fill('[name="team-0-position"]', "Chuyên viên Sở Nội vụ")
@@ -248,19 +252,13 @@ def test_a_newer_release_upgrading_the_queue_is_not_blocked_by_an_open_page(app,
 
 
 def test_a_start_form_the_weak_network_drops_is_queued_not_lost(app, gate, live_server, browser):
-    tablet = OfflineTablet(browser, live_server, gate)
+    tablet = field_tablet(browser, live_server, gate, PAGE_V2)
     page = tablet.page
-    tablet.login("inspector")
-    tablet.open_cached("/inspections")
-    cached(tablet, PAGE_V2)
     page.goto("/inspections/new")
     # The browser still says "online", but the post never reaches the server.
     page.route("**/inspections/new", lambda route: route.abort("connectionreset") if route.request.method == "POST"
                else route.continue_())
-    page.select_option("#commune", "00004")
-    page.fill("#villages", "40")
-    page.fill('[name="team-0-name"]', "Trần Thị Bình")
-    page.fill('[name="team-0-position"]', "Chuyên viên Sở Nội vụ")
+    fill_start_form(page)
     client_id = page.input_value('[name="client_id"]')
     page.locator("#create-submit").tap()
     page.wait_for_url(re.compile(r"/inspections/offline-draft\?checklist=papi-xa&version=2#"))
@@ -269,3 +267,17 @@ def test_a_start_form_the_weak_network_drops_is_queued_not_lost(app, gate, live_
     page.wait_for_url(re.compile(r"/inspections/\d+$"), timeout=30_000)
     (created,) = created_with(app, client_id)
     assert page.url.endswith(f"/inspections/{created.id}") and tablet.errors == []
+
+
+def test_a_stale_csrf_token_is_fetched_again_and_the_answer_still_saves(app, gate, live_server, browser):
+    inspection_id = test_offline.new_inspection(app)
+    tablet = OfflineTablet(browser, live_server, gate)
+    page = tablet.page
+    tablet.login("inspector")
+    page.goto(f"/inspections/{inspection_id}")
+    page.evaluate("document.querySelector('meta[name=\"csrf-token\"]').content = 'stale'")  # a page left open all day
+    tablet.tap("TG-01", "yes")
+    tablet.wait_saved(inspection_id)
+    assert page.evaluate("document.querySelector('meta[name=\"csrf-token\"]').content") != "stale"
+    with app.app_context():
+        assert service.answers_of(db.session.get(Inspection, inspection_id)) == {"TG-01": "yes"}
