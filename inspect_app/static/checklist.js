@@ -49,9 +49,9 @@
   var apiBase = form.dataset.apiBase;   // empty until an inspection started offline exists on the server
   var photoBase = form.dataset.photoBase;
   var refusedCreation = false;
+  var NO_CREATION = "Không tìm thấy phiếu này trên máy; có thể đã bị xóa khi xóa dữ liệu trình duyệt.";
   var store = window.offlineStore;
   var version = parseInt(form.dataset.version, 10);
-  var token = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   var pending = emptyPending();
   var writing = Promise.resolve();  // queue writes in order: the last one written is the latest state
   var timer = null;
@@ -293,15 +293,9 @@
 
   // ---- saving ------------------------------------------------------------------------------------
   function headers(json) {
-    var h = { "X-CSRFToken": token, "Accept": "application/json" };
+    var h = { "X-CSRFToken": store.token(), "Accept": "application/json" };
     if (json) h["Content-Type"] = "application/json";
     return h;
-  }
-  function refreshToken() {
-    return fetch(form.dataset.csrfUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (b) { if (b && b.token) token = b.token; return !!(b && b.token); })
-      .catch(function () { return false; });
   }
   function schedule(ms) {
     if (locked) return;
@@ -407,7 +401,7 @@
       return "fail";
     }
     if (status === 400 && /CSRF/i.test(body.error || "")) {
-      return refreshToken().then(function (ok) { return ok && !conflictRetry ? "conflict" : "fail"; });
+      return store.refreshToken().then(function (ok) { return ok && !conflictRetry ? "conflict" : "fail"; });
     }
     if (status === 403) {
       lockForm(body.error || "Bạn không có quyền sửa phiếu kiểm tra này.");
@@ -477,23 +471,30 @@
     if (slot) { slot.textContent = message || ""; slot.hidden = !message; }
     input.classList.toggle("invalid", !!message);
   }
-  // What the details form holds, checked as the server will; null (with the errors shown) if something is wrong.
+  // One detail as typed (trimmed), checked as the server will: { value } (null for an empty time) or { problem }.
+  function checkDetail(name, raw) {
+    if (name === "start_time" || name === "end_time") {  // 24-hour HH:MM, however it was typed (8:30, 8h30, 0830)
+      var time = raw ? vnFormat.parseTime(raw) : null;
+      return raw && !time ? { problem: "Giờ không hợp lệ: cần dạng giờ:phút theo 24 giờ (ví dụ 08:30 hoặc 14:00)." }
+                          : { value: time };
+    }
+    if (name === "copies") {
+      var copies = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      return copies >= 1 && copies <= 20 ? { value: copies } : { problem: "Số bản phải là số nguyên từ 1 đến 20." };
+    }
+    return { value: raw };
+  }
+  // What the details form holds, checked; null (with the errors shown) if something is wrong.
   function readDetails() {
     var values = {}, wrong = null;
     DETAIL_NAMES.forEach(function (name) {
       var input = detailsField(name);
       if (!input) return;
-      var raw = input.value.trim(), problem = "";
-      detailsFieldError(name, "");
-      if (name === "start_time" || name === "end_time") {
-        values[name] = raw ? vnFormat.parseTime(raw) : null;
-        if (raw && !values[name]) problem = "Giờ không hợp lệ: cần dạng giờ:phút theo 24 giờ (ví dụ 08:30 hoặc 14:00).";
-        else if (values[name]) input.value = values[name];
-      } else if (name === "copies") {
-        values[name] = /^\d+$/.test(raw) ? Number(raw) : NaN;
-        if (!(values[name] >= 1 && values[name] <= 20)) problem = "Số bản phải là số nguyên từ 1 đến 20.";
-      } else values[name] = raw;
-      if (problem) { detailsFieldError(name, problem); wrong = wrong || input; }
+      var checked = checkDetail(name, input.value.trim());
+      detailsFieldError(name, checked.problem || "");
+      if (checked.problem) { wrong = wrong || input; return; }
+      values[name] = checked.value;
+      if (checked.value && input.dataset.vnTime) input.value = checked.value;  // shown as it will be printed
     });
     if (values.start_time && values.end_time && values.end_time <= values.start_time && !wrong) {
       detailsFieldError("end_time", "Giờ kết thúc phải sau giờ bắt đầu.");
@@ -521,7 +522,7 @@
             return response.ok;
           }
           if (response.status === 409 && body.status && body.status !== "draft") { lockForm(body.error); return false; }
-          if (response.status === 400 && /CSRF/i.test(body.error || "")) return refreshToken().then(retryLater);
+          if (response.status === 400 && /CSRF/i.test(body.error || "")) return store.refreshToken().then(retryLater);
           return retryLater();
         });
       }, retryLater);
@@ -558,7 +559,7 @@
         if (outcome.id) { adopt(outcome.id, outcome.version); return true; }
         if (outcome.refused || outcome.missing) {
           refusedCreation = true;
-          showRefused(outcome.refused || "Không tìm thấy phiếu này trên máy; có thể đã bị xóa khi xóa dữ liệu trình duyệt.");
+          showRefused(outcome.refused || NO_CREATION);
         } else setStatus("offline", "Chưa có mạng — phiếu và " + pendingCount() + " thay đổi được giữ trên máy, sẽ tự gửi");
         return false;
       });
@@ -880,7 +881,7 @@
             confirmedThumb(entry, body);
             return queueDelete(entry.key).then(function () { return reloadVersion(); }).then(function () { return true; });
           }
-          if (response.status === 400 && /CSRF/i.test(body.error || "")) return refreshToken().then(function () { return false; });
+          if (response.status === 400 && /CSRF/i.test(body.error || "")) return store.refreshToken().then(function () { return false; });
           if (response.status === 409 && body.status && body.status !== "draft") { lockForm(body.error); return false; }
           if (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 408 && response.status !== 429) {
             // The server refused this file (not an image, too large…): say so and drop it.
@@ -951,7 +952,7 @@
       }, function () { return { status: 0, body: {} }; })
       .then(function (result) {
         if (result.status === 400 && /CSRF/i.test(result.body.error || "")) {
-          return refreshToken().then(function (ok) { return ok ? photoRequest(method, body) : result; });
+          return store.refreshToken().then(function (ok) { return ok ? photoRequest(method, body) : result; });
         }
         return result;
       });
@@ -1081,21 +1082,15 @@
     var firstWrong = null;
     detailInputs.forEach(function (input) {
       var name = input.dataset.detail;
-      var value = input.value.trim();
-      var problem = "";
-      detailError(name, "");
-      if (!value) problem = "Bắt buộc nhập trước khi hoàn tất.";
-      else if (input.dataset.vnTime) {  // 24-hour HH:MM, however it was typed (8:30, 8h30, 0830)
-        value = vnFormat.parseTime(value);
-        if (value) input.value = value;
-        else problem = "Giờ không hợp lệ: cần dạng giờ:phút theo 24 giờ (ví dụ 08:30 hoặc 14:00).";
-      } else if (name === "copies" && !/^\d+$/.test(value)) problem = "Số bản phải là số nguyên từ 1 đến 20.";
-      if (problem) {
-        detailError(name, problem);
+      var raw = input.value.trim();
+      var checked = raw ? checkDetail(name, raw) : { problem: "Bắt buộc nhập trước khi hoàn tất." };
+      detailError(name, checked.problem || "");
+      if (checked.problem) {
         firstWrong = firstWrong || input;
         return;
       }
-      payload[name] = name === "copies" ? Number(value) : value;
+      if (input.dataset.vnTime) input.value = checked.value;
+      payload[name] = checked.value;
     });
     if (firstWrong) { firstWrong.focus(); return Promise.resolve(false); }
     return fetch(apiBase, { method: "PATCH", credentials: "same-origin", headers: headers(true), body: JSON.stringify(payload) })
@@ -1203,7 +1198,7 @@
     if (creation.status === "created") location.replace("/inspections/" + creation.id);
   }
   var starting = pendingClient ? store.creation(pendingClient).then(function (creation) {
-    if (!creation) { refusedCreation = true; showRefused("Không tìm thấy phiếu này trên máy; có thể đã bị xóa khi xóa dữ liệu trình duyệt."); }
+    if (!creation) { refusedCreation = true; showRefused(NO_CREATION); }
     showCreation(creation);
   }) : Promise.resolve();
   starting.then(function () { return store.changes(inspectionId); }).then(function (saved) {

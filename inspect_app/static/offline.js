@@ -172,22 +172,29 @@
   };
   window.offlineStore = store;
 
-  // ---- sending a creation: JSON with the page's CSRF token, fetched again once if it is stale -------
+  // ---- the page's CSRF token (in its meta tag), fetched again when a page left open outlived it ------
   var tokenMeta = document.querySelector('meta[name="csrf-token"]');
+  store.token = function () { return tokenMeta ? tokenMeta.content : ""; };
+  // Resolves whether a fresh token is now in the page.
+  store.refreshToken = function () {
+    if (!tokenMeta) return Promise.resolve(false);
+    return fetch(tokenMeta.dataset.refresh, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (fresh) { if (fresh.token) tokenMeta.content = fresh.token; return !!fresh.token; })
+      .catch(function () { return false; });
+  };
+
+  // ---- sending a creation: JSON with the page's CSRF token, sent again once with a fresh one ---------
   function post(url, body, retry) {
     return fetch(url, { method: "POST", credentials: "same-origin", body: JSON.stringify(body),
                         headers: { "Content-Type": "application/json", "Accept": "application/json",
-                                   "X-CSRFToken": tokenMeta ? tokenMeta.content : "" } })
+                                   "X-CSRFToken": store.token() } })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (json) {
           if (retry && response.status === 400 && /CSRF/i.test(json.error || "")) {
-            return fetch("/inspections/csrf-token", { credentials: "same-origin", headers: { "Accept": "application/json" } })
-              .then(function (r) { return r.ok ? r.json() : {}; })
-              .then(function (fresh) {
-                if (!fresh.token || !tokenMeta) return { status: response.status, body: json };
-                tokenMeta.content = fresh.token;
-                return post(url, body, false);
-              });
+            return store.refreshToken().then(function (fresh) {
+              return fresh ? post(url, body, false) : { status: response.status, body: json };
+            });
           }
           return { status: response.status, body: json };
         });
