@@ -268,8 +268,8 @@ def offline_draft(session: Session, catalog: Catalog, actor: User, checklist_id:
         if previous.checklist_id != checklist.id:
             raise NotFound("Phiếu lần trước dùng biểu tiêu chí khác.")
         if checklist.in_force(stand_in.inspection_date):
-            overview = previous_overview(catalog, stand_in, Previous(previous, findings_with_actions(session, previous.id)),
-                                         minutes_number(session, previous.id))
+            found = Previous(previous, findings_with_actions(session, previous.id))
+            overview = previous_overview(catalog, stand_in, found, minutes_number(session, previous.id))
     return stand_in, checklist, overview
 
 

@@ -97,10 +97,7 @@
       var empty = !record || !codesIn(record);
       var row = Object.assign({}, record, { key: key, user: user, inspection: String(inspection),
                                             saved_at: new Date().toISOString() });
-      return run("changes", "readwrite", function (s, mem) {
-        if (!s) { if (empty) delete mem[key]; else mem[key] = row; return null; }
-        return empty ? s.delete(key) : s.put(row);
-      }).then(refresh);
+      return (empty ? remove("changes", key) : put("changes", row)).then(refresh);
     },
     photos: function (inspection) {
       return all("queue").then(function (rows) {
@@ -108,9 +105,7 @@
       });
     },
     putPhoto: function (entry) {
-      entry = Object.assign({}, entry, { user: user });
-      return run("queue", "readwrite", function (s, mem) { if (!s) { mem[entry.key] = entry; return null; } return s.put(entry); })
-        .then(refresh);
+      return put("queue", Object.assign({}, entry, { user: user })).then(refresh);
     },
     deletePhoto: function (key) { return remove("queue", key).then(refresh); },
     // A start form queued without a network: {client_id, payload, page, labels}.
@@ -136,7 +131,7 @@
               .then(function () { return put("creations", done); })
               .then(function () { return { id: done.id, version: done.version }; });
           }
-          if (!result.status || result.status >= 500 || result.status === 401 || result.status === 503) return { offline: true };
+          if (!result.status || result.status >= 500 || result.status === 401) return { offline: true };  // try again later
           var message = refusal(result.body);
           return put("creations", Object.assign({}, creation, { status: REFUSED, error: message }))
             .then(function () { return { refused: message }; });

@@ -24,9 +24,10 @@ from ..models import MEMBER_ROLES, ROLES, STATUS_LABELS, AdminUnit, Inspection, 
 from ..services import Conflict, Forbidden, Invalid, NotFound
 from ..services.accounts import can_edit, can_view
 from ..services.inspections import (can_reinspect, checklist_of, create_inspection, get_inspection,
-                                    inspection_detail, offline_draft as offline_draft_page, latest_finalised, latest_finalised_ids, pending_reinspections,
-                                    page_inspections, reinspection_base, reinspection_defaults, revise,
-                                    update_details, visible_communes)
+                                    inspection_detail, latest_finalised, latest_finalised_ids,
+                                    offline_draft as offline_draft_page, page_inspections, pending_reinspections,
+                                    reinspection_base, reinspection_defaults, revise, update_details,
+                                    visible_communes)
 from ..services.photos import thumbnail_folder
 from ..services.dashboard import NO_DISTRICT
 from ..services.previous import findings_with_actions
